@@ -1,0 +1,1 @@
+"""Liaison: the feedback collector for grassroots legislative liaison stations."""

@@ -1,0 +1,82 @@
+"""Login and logout pages (session cookie)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Annotated
+
+from litestar import Request, get, post
+from litestar.datastructures import Cookie
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromPath, FromQuery
+from litestar.response import Redirect, Template
+
+from liaison.accounts import services
+from liaison.config import Settings
+from liaison.web.auth import SESSION_COOKIE, current_user
+
+__all__ = ["ROUTES"]
+
+
+def _safe_next(target: str | None) -> str:
+    """Only same-site paths, so the login form cannot be used as an open redirect."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return "/staff"
+
+
+@dataclass
+class LoginForm:
+    username: str = ""
+    password: str = ""
+    next: str = ""
+
+
+@get("/login", include_in_schema=False)
+async def login_form(request: Request, next: FromQuery[str | None] = None) -> Template | Redirect:
+    if current_user(request) is not None:
+        return Redirect(_safe_next(next))
+    return Template("accounts/login.html", context={"next": _safe_next(next), "error": None, "username": ""})
+
+
+@post("/login", include_in_schema=False, status_code=303)
+async def login_submit(
+    request: Request, data: Annotated[LoginForm, Body(media_type=RequestEncodingType.URL_ENCODED)]
+) -> Template | Redirect:
+    settings: Settings = request.app.state.settings
+    user = await services.authenticate(data.username, data.password)
+    if user is None:
+        return Template(
+            "accounts/login.html",
+            context={"next": _safe_next(data.next), "error": "用户名或密码不正确", "username": data.username},
+            status_code=401,
+        )
+    token = await services.start_session(user.id, settings.session_hours)
+    return Redirect(
+        _safe_next(data.next),
+        status_code=303,
+        cookies=[
+            Cookie(
+                key=SESSION_COOKIE,
+                value=token,
+                httponly=True,
+                samesite="lax",
+                secure=settings.secure_cookies,
+                max_age=settings.session_hours * 3600,
+                path="/",
+            )
+        ],
+    )
+
+
+@post("/logout", include_in_schema=False, status_code=303)
+async def logout(request: Request) -> Redirect:
+    token = request.cookies.get(SESSION_COOKIE)
+    if token:
+        await services.end_session(token)
+    response = Redirect("/", status_code=303)
+    response.delete_cookie(SESSION_COOKIE, path="/")
+    return response
+
+
+ROUTES = [login_form, login_submit, logout]

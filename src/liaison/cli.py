@@ -1,0 +1,310 @@
+"""``liaison``: the one command an operator uses (serve, migrate, drafts, users, tokens)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+from collections.abc import Awaitable, Callable, Iterator
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from liaison import db
+from liaison.config import ConfigError, Settings, load_settings
+from liaison.core.errors import DomainError
+
+__all__ = ["main"]
+
+T = TypeVar("T")
+
+DRAFT_SUFFIXES = {".md", ".markdown"}
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except ConfigError as exc:
+        raise click.ClickException(f"configuration: {exc}") from None
+
+
+def _run(settings: Settings, work: Callable[[], Awaitable[T]]) -> T:
+    """Connect, run ``work``, disconnect; domain errors become clean CLI errors."""
+
+    async def runner() -> T:
+        await db.connect(settings.database_url)
+        try:
+            return await work()
+        finally:
+            await db.disconnect()
+
+    try:
+        return asyncio.run(runner())
+    except DomainError as exc:
+        where = f" ({exc.field})" if exc.field else ""
+        raise click.ClickException(f"{exc.message}{where}") from None
+    except OSError as exc:
+        raise click.ClickException(f"cannot reach the database {_redact(settings.database_url)}: {exc}") from None
+
+
+def _redact(url: str) -> str:
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        creds, host = rest.rsplit("@", 1)
+        return f"{scheme}://{creds.split(':', 1)[0]}:***@{host}" if ":" in creds else url
+    return url
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="liaison")
+def main() -> None:
+    """Liaison — 基层立法联络站意见征集系统. Settings come from the environment (docs/configuration.md)."""
+
+
+# ---------------------------------------------------------------- service
+
+
+@main.command()
+def migrate() -> None:
+    """Apply database migrations (run once before starting workers)."""
+    settings = _settings()
+    ran = _run(settings, db.migrate)
+    click.echo(f"applied {len(ran)} migration(s)" + (": " + ", ".join(ran) if ran else "; database is up to date"))
+
+
+@main.command()
+@click.option("--host", default=None, help="address to listen on (default: LIAISON_HOST or 127.0.0.1)")
+@click.option("--port", type=int, default=None, help="port (default: LIAISON_PORT or 8000)")
+@click.option("--workers", type=int, default=1, show_default=True, help="worker processes (PostgreSQL only for >1)")
+@click.option("--migrate/--no-migrate", "run_migrations", default=True, show_default=True,
+              help="apply pending migrations before serving")
+def serve(host: str | None, port: int | None, workers: int, run_migrations: bool) -> None:
+    """Serve the web application and JSON API."""
+    import uvicorn
+
+    settings = _settings()
+    if run_migrations:
+        _run(settings, db.migrate)
+    if workers > 1 and settings.is_sqlite:
+        raise click.ClickException("--workers > 1 needs PostgreSQL (set DATABASE_URL); SQLite serves one process")
+    host = host or settings.host
+    port = port or settings.port
+    click.echo(f"Liaison serving on http://{host}:{port}  (database: {_redact(settings.database_url)})")
+    uvicorn.run("liaison.asgi:create", factory=True, host=host, port=port, workers=workers,
+                proxy_headers=True, log_level="info")
+
+
+# ---------------------------------------------------------------- drafts
+
+
+@main.group()
+def drafts() -> None:
+    """Draft laws and regulations (草案)."""
+
+
+def _draft_files(paths: tuple[Path, ...]) -> Iterator[Path]:
+    for path in paths:
+        if path.is_dir():
+            yield from sorted(p for p in path.iterdir() if p.suffix.lower() in DRAFT_SUFFIXES and p.is_file())
+        else:
+            yield path
+
+
+@drafts.command("parse")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["json", "text"]), default="json", show_default=True)
+def drafts_parse(file: Path, fmt: str) -> None:
+    """Parse FILE and print its structure (no database needed)."""
+    from liaison.drafts.parser import DraftFormatError, parse_draft
+
+    try:
+        parsed = parse_draft(file.read_bytes(), source_name=file.name)
+    except DraftFormatError as exc:
+        where = f" (line {exc.line})" if exc.line else ""
+        field = f" [{exc.field}]" if exc.field else ""
+        raise click.ClickException(f"{file}{where}{field}: {exc}") from None
+    for warning in parsed.warnings:
+        click.echo(f"warning: {warning}", err=True)
+    if fmt == "json":
+        click.echo(json.dumps(parsed.to_dict(), ensure_ascii=False, indent=2))
+        return
+    click.echo(f"{parsed.title}  [{parsed.slug}]  {len(parsed.articles)} articles")
+    chapter = None
+    for article in parsed.articles:
+        if article.chapter != chapter:
+            chapter = article.chapter
+            click.echo(f"  {chapter}")
+        first = article.paragraphs[0] if article.paragraphs else ""
+        click.echo(f"    {article.label}  {first[:40]}")
+
+
+@drafts.command("import")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("--actor", default="cli", show_default=True, help="recorded as the importer")
+def drafts_import(paths: tuple[Path, ...], actor: str) -> None:
+    """Import draft files (or every .md in a directory). Safe to repeat: unchanged files create nothing."""
+    from liaison.drafts.service import import_draft
+
+    settings = _settings()
+    files = list(_draft_files(paths))
+    if not files:
+        raise click.ClickException("no .md draft files found in " + ", ".join(map(str, paths)))
+
+    async def work() -> list[str]:
+        failures = []
+        for file in files:
+            try:
+                result = await import_draft(
+                    file.read_bytes(), source_name=file.name, tz=settings.tz,
+                    max_bytes=settings.max_upload_bytes, actor=actor,
+                )
+            except DomainError as exc:
+                line = f" line {exc.extra['line']}" if exc.extra.get("line") else ""
+                failures.append(f"{file}{line}: {exc.message}")
+                continue
+            state = (
+                "new draft" if result.created_draft
+                else f"new version {result.version}" if result.created_version
+                else f"unchanged (version {result.version})"
+            )
+            click.echo(f"{file}: {result.slug} — {state}, {result.article_count} articles")
+            for warning in result.warnings:
+                click.echo(f"  warning: {warning}")
+        return failures
+
+    failures = _run(settings, work)
+    for failure in failures:
+        click.echo(f"error: {failure}", err=True)
+    if failures:
+        sys.exit(1)
+
+
+@drafts.command("list")
+def drafts_list() -> None:
+    """List every draft with its phase."""
+    from liaison.drafts.service import list_drafts
+
+    for draft in _run(_settings(), lambda: list_drafts(public=False)):
+        closes = draft.comment_closes.date().isoformat() if draft.comment_closes else "-"
+        click.echo(f"{draft.slug:30} {draft.phase.value:12} v{draft.current_version} closes {closes}  {draft.title}")
+
+
+def _draft_action(name: str, help_text: str) -> None:
+    @drafts.command(name, help=help_text)
+    @click.argument("slug")
+    def command(slug: str) -> None:
+        from liaison.drafts import service
+
+        action: Callable[[str], Awaitable[None]] = getattr(service, f"{name}_draft")
+        _run(_settings(), lambda: action(slug))
+        click.echo(f"{slug}: {name} done")
+
+
+_draft_action("publish", "Publish a draft (its comment window then follows its dates).")
+_draft_action("close", "End a draft's comment window now.")
+_draft_action("archive", "Archive a draft.")
+
+
+# ---------------------------------------------------------------- users and tokens
+
+
+@main.group()
+def users() -> None:
+    """Staff accounts."""
+
+
+def _read_password(prompt: str) -> str:
+    if sys.stdin.isatty():
+        return click.prompt(prompt, hide_input=True, confirmation_prompt=True)
+    password = sys.stdin.readline().rstrip("\n")
+    if not password:
+        raise click.ClickException("no password on standard input")
+    return password
+
+
+@users.command("create")
+@click.option("--username", required=True)
+@click.option("--role", required=True, help="admin, officer, office_staff or volunteer")
+@click.option("--display-name", default="", help="name shown in the interface")
+def users_create(username: str, role: str, display_name: str) -> None:
+    """Create a user; the password is read from a prompt, or from stdin when piped."""
+    from liaison.accounts.services import create_user
+
+    password = _read_password("Password")
+    settings = _settings()
+    user_id = _run(settings, lambda: create_user(username, password, role, display_name=display_name))
+    click.echo(f"created user {username} ({role}), id {user_id}")
+
+
+@users.command("passwd")
+@click.option("--username", required=True)
+def users_passwd(username: str) -> None:
+    """Set a new password (ends every session of that user)."""
+    from liaison.accounts.services import change_password
+
+    password = _read_password("New password")
+    _run(_settings(), lambda: change_password(username, password))
+    click.echo(f"password changed for {username}; existing sessions ended")
+
+
+@users.command("list")
+def users_list() -> None:
+    """List users and roles."""
+    from liaison.accounts.tables import User
+
+    rows: list[dict[str, Any]] = _run(
+        _settings(), lambda: User.select(User.username, User.role, User.is_active).order_by(User.username).run()
+    )
+    for row in rows:
+        click.echo(f"{row['username']:24} {row['role']:14} {'active' if row['is_active'] else 'disabled'}")
+
+
+@users.command("ensure-admin")
+def users_ensure_admin() -> None:
+    """Create an 'admin' account with a random password if no admin exists, and say how to log in."""
+    from liaison.accounts.services import ensure_admin
+
+    settings = _settings()
+    password = _run(settings, ensure_admin)
+    if password:
+        click.echo("")
+        click.echo("  First login: http://%s:%s/login" % (settings.host, settings.port))
+        click.echo("  username: admin")
+        click.echo(f"  password: {password}")
+        click.echo("  (shown once; change it with: liaison users passwd --username admin)")
+        click.echo("")
+    else:
+        click.echo("an admin account exists; log in at /login (reset with: liaison users passwd --username admin)")
+
+
+@main.group()
+def tokens() -> None:
+    """API tokens for scripts and the JSON API."""
+
+
+@tokens.command("create")
+@click.option("--username", required=True)
+@click.option("--name", default="", help="what the token is for")
+def tokens_create(username: str, name: str) -> None:
+    """Create a token and print it once (use as: Authorization: Bearer <token>)."""
+    from liaison.accounts.services import create_token
+
+    token = _run(_settings(), lambda: create_token(username, name))
+    click.echo(token)
+
+
+@tokens.command("revoke")
+@click.argument("prefix")
+def tokens_revoke(prefix: str) -> None:
+    """Revoke tokens by their first 8 characters."""
+    from liaison.accounts.services import revoke_token
+
+    count = _run(_settings(), lambda: revoke_token(prefix))
+    if not count:
+        raise click.ClickException(f"no live token starts with {prefix}")
+    click.echo(f"revoked {count} token(s)")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -1,0 +1,45 @@
+"""Domain errors, mapped to HTTP status codes in one place (``liaison.web.errors``).
+
+Services raise these with messages a user can act on; handlers never build
+error responses by hand.
+"""
+
+from __future__ import annotations
+
+__all__ = ["Conflict", "DomainError", "Forbidden", "Invalid", "NotFound", "TooLarge"]
+
+
+class DomainError(Exception):
+    status_code = 400
+    code = "bad_request"
+
+    def __init__(self, message: str, *, field: str | None = None, extra: dict | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        self.extra = extra or {}
+
+
+class NotFound(DomainError):
+    status_code = 404
+    code = "not_found"
+
+
+class Conflict(DomainError):
+    status_code = 409
+    code = "conflict"
+
+
+class Invalid(DomainError):
+    status_code = 422
+    code = "invalid"
+
+
+class Forbidden(DomainError):
+    status_code = 403
+    code = "forbidden"
+
+
+class TooLarge(DomainError):
+    status_code = 413
+    code = "too_large"

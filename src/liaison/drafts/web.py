@@ -1,0 +1,244 @@
+"""Draft pages: the public reading pages and the officers' import/preview/publish screens."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Annotated, Any
+
+from litestar import Request, get, post
+from litestar.datastructures import UploadFile
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromPath, FromQuery
+from litestar.response import Redirect, Template
+
+from liaison.accounts.roles import Role
+from liaison.config import Settings
+from liaison.core.dates import day_end, day_start
+from liaison.core.errors import DomainError, Invalid, NotFound
+from liaison.drafts import service
+from liaison.drafts.window import Phase
+from liaison.web.auth import current_user, requires
+
+__all__ = ["ROUTES"]
+
+_MANAGERS = requires(Role.ADMIN, Role.OFFICER)
+_PHASE_ORDER = {Phase.OPEN: 0, Phase.UPCOMING: 1, Phase.CLOSED: 2, Phase.ARCHIVED: 3, Phase.UNPUBLISHED: 4}
+
+
+def _settings(request: Request) -> Settings:
+    return request.app.state.settings
+
+
+def _group_by_chapter(articles: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Consecutive articles under the same chapter/section, for headings and the TOC."""
+    groups: list[dict[str, Any]] = []
+    for article in articles:
+        key = (article["chapter"], article["section"])
+        if not groups or (groups[-1]["chapter"], groups[-1]["section"]) != key:
+            groups.append({"chapter": article["chapter"], "section": article["section"], "articles": []})
+        groups[-1]["articles"].append(article)
+    return groups
+
+
+def _anchor(heading: str | None) -> str:
+    return "ch-" + heading.split(" ", 1)[0] if heading else ""
+
+
+# ---------------------------------------------------------------- public pages
+
+
+@get("/", include_in_schema=False)
+async def home(request: Request) -> Template:
+    drafts = await service.list_drafts(public=True)
+    drafts.sort(key=lambda d: _PHASE_ORDER[d.phase])
+    return Template("drafts/index.html", context={"drafts": drafts, "now": datetime.now(UTC)})
+
+
+async def _draft_page(request: Request, slug: FromPath[str], *, public: bool, version: FromQuery[int | None] = None) -> Template:
+    draft = await service.get_draft(slug, public=public)
+    articles = await service.get_articles(draft, version)
+    return Template(
+        "drafts/draft.html",
+        context={
+            "draft": draft,
+            "groups": _group_by_chapter(articles),
+            "article_count": len(articles),
+            "anchor": _anchor,
+            "now": datetime.now(UTC),
+            "preview": not public,
+            "version": version or draft.current_version,
+        },
+    )
+
+
+@get("/drafts/{slug:str}", include_in_schema=False)
+async def draft_page(request: Request, slug: FromPath[str], n: FromQuery[str | None] = None) -> Template | Redirect:
+    """The whole draft; ``?n=12`` (the jump box, without JavaScript) goes to 第十二条."""
+    if n is not None and n.strip().isdigit():
+        return Redirect(f"/drafts/{slug}#art-{int(n)}", status_code=303)
+    return await _draft_page(request, slug, public=True)
+
+
+@get("/drafts/{slug:str}/articles/{number:int}", include_in_schema=False)
+async def article_page(request: Request, slug: FromPath[str], number: FromPath[int]) -> Template:
+    draft = await service.get_draft(slug, public=True)
+    articles = await service.get_articles(draft)
+    for index, article in enumerate(articles):
+        if article["number"] == number:
+            return Template(
+                "drafts/article.html",
+                context={
+                    "draft": draft,
+                    "article": article,
+                    "previous": articles[index - 1] if index > 0 else None,
+                    "next": articles[index + 1] if index + 1 < len(articles) else None,
+                    "now": datetime.now(UTC),
+                },
+            )
+    raise NotFound(f"草案《{draft.title}》没有第 {number} 条", field="article")
+
+
+# ---------------------------------------------------------------- staff pages
+
+
+@get("/staff", guards=[requires()], include_in_schema=False)
+async def staff_home(request: Request) -> Template:
+    user = current_user(request)
+    drafts = await service.list_drafts(public=False) if user and user.role in (Role.ADMIN, Role.OFFICER) else []
+    return Template("staff/home.html", context={"drafts": drafts, "now": datetime.now(UTC)})
+
+
+@get("/staff/drafts/new", guards=[_MANAGERS], include_in_schema=False)
+async def new_draft_form() -> Template:
+    return Template("staff/draft_new.html", context={"error": None, "markdown": ""})
+
+
+@dataclass
+class DraftUploadForm:
+    markdown: str = ""
+    file: UploadFile | None = None
+
+
+async def _read_upload(form: DraftUploadForm, max_bytes: int) -> tuple[str | bytes, str | None]:
+    if form.file is not None and form.file.filename:
+        content = await form.file.read(max_bytes + 1)
+        return content, form.file.filename
+    if form.markdown.strip():
+        return form.markdown.replace("\r\n", "\n"), None
+    raise Invalid("请选择一个 Markdown 文件，或把草案全文粘贴到文本框中", field="file")
+
+
+@post("/staff/drafts/new", guards=[_MANAGERS], include_in_schema=False, status_code=303)
+async def new_draft_submit(
+    request: Request, data: Annotated[DraftUploadForm, Body(media_type=RequestEncodingType.MULTI_PART)]
+) -> Template | Redirect:
+    settings = _settings(request)
+    user = current_user(request)
+    try:
+        source, name = await _read_upload(data, settings.max_upload_bytes)
+        result = await service.import_draft(
+            source, source_name=name, tz=settings.tz, max_bytes=settings.max_upload_bytes,
+            actor=user.username if user else "",
+        )
+    except DomainError as exc:
+        return Template(
+            "staff/draft_new.html",
+            context={"error": exc, "markdown": data.markdown},
+            status_code=exc.status_code,
+        )
+    return Redirect(f"/staff/drafts/{result.slug}?imported={result.version if result.created_version else 0}", status_code=303)
+
+
+@get("/staff/drafts/{slug:str}", guards=[_MANAGERS], include_in_schema=False)
+async def manage_draft(request: Request, slug: FromPath[str], imported: FromQuery[int | None] = None) -> Template:
+    draft = await service.get_draft(slug, public=False)
+    articles = await service.get_articles(draft)
+    return Template(
+        "staff/draft_manage.html",
+        context={
+            "draft": draft,
+            "groups": _group_by_chapter(articles),
+            "article_count": len(articles),
+            "versions": await service.list_versions(draft),
+            "imported": imported,
+            "now": datetime.now(UTC),
+            "error": None,
+            "tz": _settings(request).tz,
+        },
+    )
+
+
+@get("/staff/drafts/{slug:str}/preview", guards=[_MANAGERS], include_in_schema=False)
+async def preview_draft(request: Request, slug: FromPath[str], version: FromQuery[int | None] = None) -> Template:
+    return await _draft_page(request, slug, public=False, version=version)
+
+
+@dataclass
+class DraftMetaForm:
+    title: str = ""
+    issuer: str = ""
+    summary: str = ""
+    key_questions: str = ""
+    comment_opens: str = ""
+    comment_closes: str = ""
+
+
+def _form_date(value: str, field: str) -> date | None:
+    value = value.strip()
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise Invalid(f"日期格式应为 2026-12-31，收到“{value}”", field=field) from None
+
+
+@post("/staff/drafts/{slug:str}/meta", guards=[_MANAGERS], include_in_schema=False, status_code=303)
+async def update_meta(
+    request: Request, slug: FromPath[str], data: Annotated[DraftMetaForm, Body(media_type=RequestEncodingType.URL_ENCODED)]
+) -> Redirect:
+    tz = _settings(request).tz
+    opens = _form_date(data.comment_opens, "comment_opens")
+    closes = _form_date(data.comment_closes, "comment_closes")
+    await service.update_draft(
+        slug,
+        title=data.title,
+        summary=data.summary,
+        issuer=data.issuer,
+        key_questions=data.key_questions.splitlines(),
+        comment_opens=day_start(opens, tz) if opens else None,
+        comment_closes=day_end(closes, tz) if closes else None,
+    )
+    return Redirect(f"/staff/drafts/{slug}?saved=1", status_code=303)
+
+
+_ACTIONS = {
+    "publish": service.publish_draft,
+    "unpublish": service.unpublish_draft,
+    "close": service.close_draft,
+    "archive": service.archive_draft,
+}
+
+
+@post("/staff/drafts/{slug:str}/status/{action:str}", guards=[_MANAGERS], include_in_schema=False, status_code=303)
+async def change_status(slug: FromPath[str], action: FromPath[str]) -> Redirect:
+    handler = _ACTIONS.get(action)
+    if handler is None:
+        raise NotFound(f"未知操作 {action}", field="action")
+    await handler(slug)
+    return Redirect(f"/staff/drafts/{slug}", status_code=303)
+
+
+ROUTES = [
+    home,
+    draft_page,
+    article_page,
+    staff_home,
+    new_draft_form,
+    new_draft_submit,
+    manage_draft,
+    preview_draft,
+    update_meta,
+    change_status,
+]

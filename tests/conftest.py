@@ -1,0 +1,167 @@
+"""Test fixtures: a real database on every engine, a real app over HTTP.
+
+Database tests run on SQLite, and also on PostgreSQL when LIAISON_TEST_POSTGRES
+is set (127.0.0.1:5432, user postgres; each run creates and drops its own
+database). If PostgreSQL is required and unreachable, those tests fail.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import asyncpg
+import httpx
+import pytest
+import pytest_asyncio
+
+from liaison import db
+from liaison.config import Settings
+
+ROOT = Path(__file__).resolve().parents[1]
+PG_ADMIN_DSN = os.environ.get("LIAISON_TEST_POSTGRES_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
+ENGINES = ["sqlite", "postgres"] if os.environ.get("LIAISON_TEST_POSTGRES") else ["sqlite"]
+
+
+async def _create_pg_database() -> str:
+    name = f"liaison_test_{os.getpid()}_{secrets.token_hex(4)}"
+    conn = await asyncpg.connect(PG_ADMIN_DSN, timeout=10)
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    return name
+
+
+async def _drop_pg_database(name: str) -> None:
+    conn = await asyncpg.connect(PG_ADMIN_DSN, timeout=10)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
+@pytest_asyncio.fixture(scope="session", params=ENGINES)
+async def database_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[str]:
+    """A migrated database on one engine, shared by the tests of that engine."""
+    pg_name = None
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('sqlite') / 'test.sqlite3'}"
+    else:
+        pg_name = await _create_pg_database()
+        url = f"postgresql://postgres@127.0.0.1:5432/{pg_name}"
+    await db.connect(url)
+    await db.migrate()
+    try:
+        yield url
+    finally:
+        await db.disconnect()
+        if pg_name:
+            await _drop_pg_database(pg_name)
+
+
+@pytest_asyncio.fixture
+async def database(database_url: str) -> str:
+    """An empty database (rows from earlier tests removed) on the current engine."""
+    if db._engine is None:  # a CLI test in this process may have disconnected it
+        await db.connect(database_url)
+    for table in reversed(db.all_tables()):
+        await table.delete(force=True).run()
+    return database_url
+
+
+@pytest.fixture
+def settings(database: str, tmp_path: Path) -> Settings:
+    return Settings(database_url=database, secret_key=secrets.token_urlsafe(40), data_dir=tmp_path)
+
+
+@pytest_asyncio.fixture
+async def client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    """Real HTTP requests through the ASGI app, on the test's own event loop.
+
+    (litestar's httpx.AsyncClient runs the app on another loop through a portal,
+    which asyncpg's pool, bound to this loop, does not allow.)
+    """
+    from liaison.app import create_app
+
+    app = create_app(settings, manage_database=False)
+    transport = httpx.ASGITransport(app=app, client=("127.0.0.1", 50000))
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver.local") as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def cli_env(database: str, tmp_path: Path) -> dict[str, str]:
+    """Environment for running the real ``liaison`` command against the test database."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LIAISON_", "DATABASE_URL"))}
+    env.update({"DATABASE_URL": database, "LIAISON_DATA_DIR": str(tmp_path / "data"), "PYTHONPATH": str(ROOT / "src")})
+    return env
+
+
+LIAISON = [sys.executable, "-m", "liaison.cli"]
+
+
+def sample_draft(slug: str = "dog-rules", *, opens: str = "2020-01-01", closes: str = "2099-12-31",
+                 extra_article: str = "") -> str:
+    """A small valid draft file, open for comment by default."""
+    return f"""---
+title: 某市养犬管理条例（草案）
+slug: {slug}
+issuer: 某市人大常委会法制工作委员会
+kind: 法规
+round: 征求意见稿
+comment_opens: {opens}
+comment_closes: {closes}
+summary: 规范养犬行为。
+key_questions:
+  - 牵引绳长度应当规定为多少？
+---
+
+# 某市养犬管理条例（草案）
+
+第一章　总则
+
+第一条　为了规范养犬行为，制定本条例。
+
+第二条　本条例适用于本市行政区域内的养犬活动。
+养犬人应当遵守下列规定：
+（一）依法登记；
+（二）按时免疫。
+
+第二章　养犬管理
+
+第三条　携犬出户时，应当使用牵引绳。{extra_article}
+"""
+
+
+async def make_user(username: str, role: str, password: str = "correct horse battery") -> str:
+    from liaison.accounts.services import create_user
+
+    await create_user(username, password, role)
+    return password
+
+
+async def login(client: httpx.AsyncClient, username: str, role: str) -> None:
+    """Create a user with ``role`` and log the client in through the real form."""
+    password = await make_user(username, role)
+    await client.get("/login")
+    response = await client.post(
+        "/login",
+        data={"username": username, "password": password, "next": "/staff", "_csrf_token": csrf(client)},
+        follow_redirects=False,
+    )
+    assert response.status_code == 303, response.text
+
+
+def csrf(client: httpx.AsyncClient) -> str:
+    return client.cookies.get("liaison_csrf") or ""
+
+
+async def bearer(username: str, role: str) -> dict[str, str]:
+    from liaison.accounts.services import create_token
+
+    await make_user(username, role)
+    return {"Authorization": f"Bearer {await create_token(username)}"}
