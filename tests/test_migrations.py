@@ -14,8 +14,8 @@ async def test_migrations_are_applied_once_and_create_every_table(database: str)
         assert await table.count().run() == 0
 
 
-async def test_sqlite_database_is_in_wal_mode(database: str) -> None:
-    if not database.startswith("sqlite"):
-        pytest.skip("WAL is a SQLite setting; this database is PostgreSQL")
-    with sqlite3.connect(db.sqlite_path(database)) as conn:
+def test_sqlite_database_file_is_put_in_wal_mode(tmp_path) -> None:
+    url = f"sqlite:///{tmp_path / 'sub' / 'x.sqlite3'}"
+    db.build_engine(url)
+    with sqlite3.connect(db.sqlite_path(url)) as conn:
         assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"

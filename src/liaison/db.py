@@ -51,9 +51,16 @@ class _TunedSQLiteConnection(sqlite3.Connection):
 def all_tables() -> list[type[Table]]:
     """Our tables in dependency order (referenced tables first)."""
     from liaison.accounts.tables import ApiToken, User, UserSession
+    from liaison.audit.tables import AuditEntry
     from liaison.drafts.tables import Draft, DraftArticle, DraftVersion
+    from liaison.network.tables import Office, StaffOffice, StationSetting, Volunteer
+    from liaison.opinions.tables import Activity, Contributor, Opinion, RateCounter
 
-    return [User, UserSession, ApiToken, Draft, DraftVersion, DraftArticle]
+    return [
+        User, UserSession, ApiToken, Draft, DraftVersion, DraftArticle,
+        Office, StaffOffice, StationSetting, Volunteer,
+        Activity, Opinion, Contributor, RateCounter, AuditEntry,
+    ]
 
 
 def _postgres_config(url: str) -> dict[str, Any]:

@@ -170,9 +170,25 @@ def test_parenthesised_text_is_not_an_item() -> None:
     assert draft.articles[0].paragraphs == ["甲。", "（注：本款为新增。）", "(a) 乙"]
 
 
-def test_list_markers_on_plain_paragraphs_are_stripped() -> None:
-    draft = parse("第一条　甲。\n- 乙。\n1. 丙。\n")
-    assert draft.articles[0].paragraphs == ["甲。", "乙。", "丙。"]
+def test_bullets_are_stripped_but_numbering_is_kept() -> None:
+    draft = parse("第一条　甲。\n- 乙。\n* 丙。\n（一）项：\n1. 目一；\n2．目二。\n")
+    assert draft.articles[0].paragraphs == ["甲。", "乙。", "丙。", "1. 目一；", "2．目二。"]
+    assert draft.articles[0].items == ["（一）项："]
+
+
+@pytest.mark.parametrize("line", ["第一条：为了测试。", "第一条: 为了测试。", "**第一条**：为了测试。"])
+def test_colon_after_label(line: str) -> None:
+    draft = parse(line + "\n")
+    assert draft.articles[0].paragraphs == ["为了测试。"]
+
+
+def test_colon_after_chapter_label() -> None:
+    assert parse("第一章：总则\n第一条 甲。\n").chapters[0].heading == "第一章 总则"
+
+
+def test_toc_and_body_without_spaces() -> None:
+    draft = parse("目录\n第一章总则\n第二章附则\n第一章总则\n第一条为了测试。\n第二章附则\n第二条施行。\n")
+    assert [(a.number, a.chapter) for a in draft.articles] == [(1, "第一章 总则"), (2, "第二章 附则")]
 
 
 def test_items_before_any_article_are_ignored() -> None:
@@ -839,3 +855,13 @@ def test_h1_title_forms(line: str, title: str) -> None:
 def test_seven_hashes_is_not_a_heading() -> None:
     draft = parse("第一条　甲。\n####### 乙\n")
     assert draft.articles[0].paragraphs == ["甲。", "####### 乙"]
+
+
+def test_minimal_example_in_docs_parses_as_described() -> None:
+    doc = (DRAFTS.parent / "docs" / "draft-format.md").read_text(encoding="utf-8")
+    example = doc.split("```markdown\n", 1)[1].split("\n```", 1)[0]
+    draft = parse_draft(example)
+    assert draft.slug == "rural-living-environment"
+    assert numbers(draft) == [1, 2, 3, 4]
+    assert len(draft.article(2).paragraphs) == 2  # type: ignore[union-attr]
+    assert len(draft.article(3).paragraphs) == 1 and len(draft.article(3).items) == 2  # type: ignore[union-attr]

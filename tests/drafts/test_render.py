@@ -150,3 +150,22 @@ def test_render_markdown_links() -> None:
     assert '<a href="#a" rel="nofollow noopener noreferrer">锚点</a>' in html
     assert 'href="mailto' not in html  # only http(s) and in-page anchors become links
     assert '<a href="https://x.org"' in html
+
+
+def test_fast_path_matches_markdown_it_on_sample_text() -> None:
+    """Plain legal sentences skip the Markdown parser; the output must be what it would give."""
+    from pathlib import Path
+
+    from liaison.drafts import render
+
+    drafts = Path(__file__).resolve().parents[2] / "drafts"
+    texts = [
+        block.text
+        for path in sorted(drafts.glob("*.md"))
+        for art in parse_draft(path.read_bytes(), source_name=path.name).articles
+        for block in art.blocks
+    ]
+    texts += ["速度 25km/h (约)", "见 https://example.org/a", "100% 完成!", "a#b", "C++ 与 C#", "1. 目", "'单引号'", "（一）甲；"]
+    assert len(texts) > 150
+    for text in texts:
+        assert render._inline(text) == render._MD.renderInline(text), text

@@ -181,6 +181,7 @@ def slug_is_valid(slug: str) -> bool:
 
 _NUM = r"[0-9０-９零〇一二两三四五六七八九十百千万]+"
 _SPACE = " \t\u3000\xa0\f\v"
+_SPACE_OR_COLON = _SPACE + "：:"
 # 第X章 / 第X节 / 第X条 / 第X编 / 第X分编, optionally opened by bold/emphasis markers.
 _STRUCT_RE = re.compile(
     r"(?P<open>\*\*|__|\*|_)?[ \u3000]*第[ \u3000]*(?P<num>" + _NUM + r")[ \u3000]*"
@@ -191,7 +192,8 @@ _ITEM_RE = re.compile(
     r"[（(][ \u3000]*(?P<num>[0-9０-９]+|[零〇一二两三四五六七八九十百]+)[ \u3000]*[）)][ \u3000]*(?P<rest>.*)",
     re.S,
 )
-_LIST_MARKER_RE = re.compile(r"(?:[-*+]|\d{1,3}[.)])[ \u3000]+")
+# Bullets only: "1." / "1．" numbering is kept, it is how 目 under a 项 are written.
+_LIST_MARKER_RE = re.compile(r"[-*+][ \u3000]+")
 _HR_RE = re.compile(r"(?:(?:\*[ \t]*){3,}|(?:-[ \t]*){3,}|(?:_[ \t]*){3,}|={3,})")
 _FENCE_RE = re.compile(r"(`{3,}|~{3,})")
 _WS_RUN_RE = re.compile(r"[ \t\u3000\xa0]+")
@@ -218,7 +220,7 @@ def _is_cjk(ch: str) -> bool:
 
 def _normalise_title(raw: str) -> str:
     """``附　　则`` → ``附则``; ``电动自行车  充电`` → ``电动自行车充电``; ``e 自行车`` keeps one space."""
-    text = raw.replace("**", "").replace("__", "").strip(_SPACE + _EMPHASIS_TRIM)
+    text = raw.replace("**", "").replace("__", "").strip(_SPACE + _EMPHASIS_TRIM).lstrip("：:").strip(_SPACE)
     parts = _WS_RUN_RE.split(text)
     if len(parts) == 1:
         return text
@@ -676,7 +678,7 @@ class _Body:
         current = self._current
         if current is None:
             return  # title, preamble, text after a non-article heading
-        if first in "-*+" or first.isdigit():
+        if first in "-*+":
             lm = _LIST_MARKER_RE.match(content)
             if lm is not None:
                 content = content[lm.end() :].lstrip(_SPACE)
@@ -700,7 +702,7 @@ class _Body:
         unit = m.group("unit")
         rest = m.group("rest")
         opener = m.group("open")
-        separated = not rest or rest[0] in _SPACE
+        separated = not rest or rest[0] in _SPACE_OR_COLON
         if opener:
             if rest.startswith(opener):
                 rest = rest[len(opener) :]
@@ -724,7 +726,7 @@ class _Body:
             elif self._toc_first is None:
                 self._toc_first = key
                 return True
-            elif key == self._toc_first and explicit:
+            elif key == self._toc_first:
                 self._in_toc = False  # the TOC's first entry again: the real text starts
             else:
                 return True
@@ -733,7 +735,7 @@ class _Body:
             last = self.articles[-1].number if self.articles else None
             if not explicit and last is not None and number != last + 1:
                 return False  # 第二十条规定的… inside an article
-            self._start_article(number, rest.strip(_SPACE), lineno, last)
+            self._start_article(number, rest.lstrip(_SPACE_OR_COLON).rstrip(_SPACE), lineno, last)
             return True
         if unit == "章":
             if not explicit and number != self._last_chapter_number + 1:

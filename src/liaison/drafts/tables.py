@@ -23,6 +23,8 @@ class Draft(Table, tablename="drafts"):
     round = Varchar(length=50, default="")
     summary = Text(default="")
     key_questions = JSON(default=[])
+    # Occupations offered on the comment form (as the NPC's form does), set by the officer.
+    occupations = JSON(default=[])
     # unpublished | published | archived; open/closed follow from the window.
     status = Varchar(length=20, default="unpublished", index=True)
     comment_opens = Timestamptz(null=True, default=None)

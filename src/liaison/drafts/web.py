@@ -33,16 +33,16 @@ def _settings(request: Request) -> Settings:
 def _group_by_chapter(articles: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Consecutive articles under the same chapter/section, for headings and the TOC."""
     groups: list[dict[str, Any]] = []
+    chapter_index = 0
     for article in articles:
         key = (article["chapter"], article["section"])
         if not groups or (groups[-1]["chapter"], groups[-1]["section"]) != key:
-            groups.append({"chapter": article["chapter"], "section": article["section"], "articles": []})
+            if not groups or groups[-1]["chapter"] != article["chapter"]:
+                chapter_index += 1
+            groups.append({"chapter": article["chapter"], "section": article["section"],
+                           "anchor": f"ch-{chapter_index}", "articles": []})
         groups[-1]["articles"].append(article)
     return groups
-
-
-def _anchor(heading: str | None) -> str:
-    return "ch-" + heading.split(" ", 1)[0] if heading else ""
 
 
 # ---------------------------------------------------------------- public pages
@@ -64,7 +64,6 @@ async def _draft_page(request: Request, slug: FromPath[str], *, public: bool, ve
             "draft": draft,
             "groups": _group_by_chapter(articles),
             "article_count": len(articles),
-            "anchor": _anchor,
             "now": datetime.now(UTC),
             "preview": not public,
             "version": version or draft.current_version,
