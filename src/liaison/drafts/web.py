@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Annotated, Any
@@ -55,18 +56,39 @@ async def home(request: Request) -> Template:
     return Template("drafts/index.html", context={"drafts": drafts, "now": datetime.now(UTC)})
 
 
-async def _draft_page(request: Request, slug: FromPath[str], *, public: bool, version: FromQuery[int | None] = None) -> Template:
-    draft = await service.get_draft(slug, public=public)
+_TEXT_CACHE: OrderedDict[tuple[int, int, str, bool], tuple[str, int]] = OrderedDict()
+_TEXT_CACHE_SIZE = 32
+
+
+async def _text_html(request: Request, draft: service.DraftView, version: int, preview: bool) -> tuple[str, int]:
+    """The TOC and articles of a version, rendered once: a version's text never changes."""
+    key = (draft.id, version, draft.slug, preview)
+    cached = _TEXT_CACHE.get(key)
+    if cached is not None:
+        _TEXT_CACHE.move_to_end(key)
+        return cached
     articles = await service.get_articles(draft, version)
+    template = request.app.template_engine.get_template("drafts/_text.html")
+    html = template.render(draft=draft, groups=_group_by_chapter(articles), preview=preview)
+    _TEXT_CACHE[key] = (html, len(articles))
+    while len(_TEXT_CACHE) > _TEXT_CACHE_SIZE:
+        _TEXT_CACHE.popitem(last=False)
+    return html, len(articles)
+
+
+async def _draft_page(request: Request, slug: str, *, public: bool, version: int | None = None) -> Template:
+    draft = await service.get_draft(slug, public=public)
+    number = version or draft.current_version
+    text_html, count = await _text_html(request, draft, number, preview=not public)
     return Template(
         "drafts/draft.html",
         context={
             "draft": draft,
-            "groups": _group_by_chapter(articles),
-            "article_count": len(articles),
+            "text_html": text_html,
+            "article_count": count,
             "now": datetime.now(UTC),
             "preview": not public,
-            "version": version or draft.current_version,
+            "version": number,
         },
     )
 
