@@ -165,3 +165,15 @@ async def bearer(username: str, role: str) -> dict[str, str]:
 
     await make_user(username, role)
     return {"Authorization": f"Bearer {await create_token(username)}"}
+
+
+async def published_draft(slug: str = "dog-rules", **kwargs: str) -> str:
+    """Import and publish the sample draft; returns its slug."""
+    from zoneinfo import ZoneInfo
+
+    from liaison.drafts.service import import_draft, publish_draft
+
+    await import_draft(sample_draft(slug, **kwargs), source_name=f"{slug}.md", tz=ZoneInfo("Asia/Shanghai"),
+                       max_bytes=1 << 20)
+    await publish_draft(slug)
+    return slug

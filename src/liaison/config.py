@@ -34,6 +34,8 @@ SETTINGS_DOC: dict[str, str] = {
     "LIAISON_MAX_UPLOAD_MB": "largest accepted upload (draft files), in MiB (default 2)",
     "LIAISON_STATION_NAME": "the station's name shown on every page (default 基层立法联络站)",
     "LIAISON_SECURE_COOKIES": "1 to mark cookies Secure (set when served over HTTPS; default 0)",
+    "LIAISON_PUBLIC_POSTS_PER_10MIN": "opinions one public client may post in 10 minutes (default 30)",
+    "LIAISON_LOGIN_ATTEMPTS_PER_15MIN": "failed logins allowed per username and client in 15 minutes (default 10)",
 }
 
 
@@ -51,6 +53,8 @@ class Settings:
     max_upload_bytes: int = 2 * 1024 * 1024
     station_name: str = "基层立法联络站"
     secure_cookies: bool = False
+    public_posts_per_10min: int = 30
+    login_attempts_per_15min: int = 10
 
     @property
     def tz(self) -> ZoneInfo:
@@ -125,4 +129,6 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         max_upload_bytes=_int(env, "LIAISON_MAX_UPLOAD_MB", 2) * 1024 * 1024,
         station_name=env.get("LIAISON_STATION_NAME", "").strip() or "基层立法联络站",
         secure_cookies=env.get("LIAISON_SECURE_COOKIES", "0").strip().lower() in {"1", "true", "yes"},
+        public_posts_per_10min=_int(env, "LIAISON_PUBLIC_POSTS_PER_10MIN", 30),
+        login_attempts_per_15min=_int(env, "LIAISON_LOGIN_ATTEMPTS_PER_15MIN", 10),
     )

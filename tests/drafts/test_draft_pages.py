@@ -43,7 +43,7 @@ async def test_public_draft_page_has_toc_anchors_and_comment_links(client: httpx
     html = page.text
     for n in (1, 2, 3):
         assert f'id="art-{n}"' in html and f'href="#art-{n}"' in html
-        assert f'href="/drafts/dog-rules/articles/{n}"' in html
+        assert f'href="/drafts/dog-rules/comment?article={n}"' in html
     assert 'id="ch-1"' in html and 'href="#ch-2"' in html and "重点征求意见的问题" in html and "还剩" in html
     assert '<meta name="viewport"' in html
     jump = await client.get("/drafts/dog-rules?n=3", follow_redirects=False)

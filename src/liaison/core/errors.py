@@ -6,18 +6,20 @@ error responses by hand.
 
 from __future__ import annotations
 
-__all__ = ["Conflict", "DomainError", "Forbidden", "Invalid", "NotFound", "TooLarge"]
+__all__ = ["Conflict", "DomainError", "Forbidden", "Invalid", "NotFound", "TooLarge", "TooManyRequests"]
 
 
 class DomainError(Exception):
     status_code = 400
     code = "bad_request"
 
-    def __init__(self, message: str, *, field: str | None = None, extra: dict | None = None) -> None:
+    def __init__(self, message: str, *, field: str | None = None, extra: dict | None = None,
+                 headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.field = field
         self.extra = extra or {}
+        self.headers = headers or {}
 
 
 class NotFound(DomainError):
@@ -43,3 +45,8 @@ class Forbidden(DomainError):
 class TooLarge(DomainError):
     status_code = 413
     code = "too_large"
+
+
+class TooManyRequests(DomainError):
+    status_code = 429
+    code = "rate_limited"

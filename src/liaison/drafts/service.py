@@ -54,6 +54,7 @@ class DraftView:
     article_count: int
     chapters: list[dict[str, Any]] = field(default_factory=list)
     updated_at: datetime | None = None
+    occupations: list[str] = field(default_factory=list)
 
     @property
     def is_open(self) -> bool:
@@ -227,6 +228,7 @@ def _view(row: dict[str, Any], version: dict[str, Any] | None, now: datetime) ->
         article_count=version["article_count"] if version else 0,
         chapters=list(version["chapters"]) if version else [],
         updated_at=_utc(row["updated_at"]),
+        occupations=list(row.get("occupations") or []),
     )
 
 
@@ -346,6 +348,7 @@ async def update_draft(
     key_questions: list[str],
     comment_opens: datetime | None,
     comment_closes: datetime | None,
+    occupations: list[str] | None = None,
 ) -> None:
     """Edit what an officer may change without re-importing the text."""
     title = title.strip()
@@ -365,5 +368,6 @@ async def update_draft(
             Draft.key_questions: questions,
             Draft.comment_opens: comment_opens,
             Draft.comment_closes: comment_closes,
+            **({Draft.occupations: [o.strip() for o in occupations if o.strip()]} if occupations is not None else {}),
         },
     )

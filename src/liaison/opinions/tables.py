@@ -70,5 +70,5 @@ class RateCounter(Table, tablename="rate_counters"):
     """Fixed-window counters in the database, so every worker shares one limit."""
 
     key = Varchar(length=200, unique=True)
-    window = Integer()
+    period = Integer()
     hits = Integer(default=0)

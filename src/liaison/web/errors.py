@@ -53,7 +53,8 @@ def _respond(request: Request, status: int, message: str, *, code: str, field: s
 
 
 def _domain(request: Request, exc: DomainError) -> Response:
-    return _respond(request, exc.status_code, exc.message, code=exc.code, field=exc.field, extra=exc.extra)
+    return _respond(request, exc.status_code, exc.message, code=exc.code, field=exc.field, extra=exc.extra,
+                    headers=exc.headers or None)
 
 
 def _validation(request: Request, exc: ValidationException) -> Response:
