@@ -6,7 +6,9 @@ stance (``classify_stance``), topic tags (``Taxonomy.tag`` with the taxonomy see
 article references (``extract_references``) and article suggestions (``ArticleSuggester.suggest``,
 on a 10k sample). Prints texts/s, best of ``--runs``.
 
-    .venv/bin/python bench/tagging.py [--texts 100000] [--runs 3]
+    .venv/bin/python bench/tagging.py [--texts 100000] [--runs 3] [--sentences 1]
+
+``--sentences 4`` makes opinions of ~150 characters, closer to a long comment.
 
 Aim: stance and topic tags ≥ 20,000 texts/s per core.
 """
@@ -47,13 +49,17 @@ BODIES = [
 CLOSERS = ["", "谢谢！", "以上意见供参考。", "联系电话13800000000"]
 
 
-def make_texts(n: int, max_article: int, seed: int = 1) -> list[str]:
+def make_texts(n: int, max_article: int, sentences: int = 1, seed: int = 1) -> list[str]:
     rng = random.Random(seed)
     out = []
     for _ in range(n):
-        a = rng.randint(1, max_article - 1)
-        ref = rng.choice(REFS).format(c=int_to_chinese(a), d=a, c2=int_to_chinese(a + 1))
-        out.append(rng.choice(OPENERS) + ref + rng.choice(BODIES) + rng.choice(CLOSERS))
+        parts = [rng.choice(OPENERS)]
+        for _ in range(sentences):
+            a = rng.randint(1, max_article - 1)
+            ref = rng.choice(REFS).format(c=int_to_chinese(a), d=a, c2=int_to_chinese(a + 1))
+            parts.append(ref + rng.choice(BODIES) + "。")
+        parts.append(rng.choice(CLOSERS))
+        out.append("".join(parts))
     return out
 
 
@@ -71,9 +77,10 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--texts", type=int, default=100_000)
     ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--sentences", type=int, default=1, help="points per opinion (1 ≈ 40 characters)")
     args = ap.parse_args()
     draft = parse_draft((ROOT / "drafts" / "ebike-safety.md").read_text(encoding="utf-8"), source_name="ebike-safety.md")
-    texts = make_texts(args.texts, len(draft.articles))
+    texts = make_texts(args.texts, len(draft.articles), args.sentences)
     chars = sum(map(len, texts)) / len(texts)
     taxonomy = Taxonomy.from_draft(draft)
     suggester = ArticleSuggester([(a.number, a.text) for a in draft.articles])

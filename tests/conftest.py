@@ -177,3 +177,12 @@ async def published_draft(slug: str = "dog-rules", **kwargs: str) -> str:
                        max_bytes=1 << 20)
     await publish_draft(slug)
     return slug
+
+
+async def service_user(username: str, role: str):
+    """A real account, as the services see it (a CurrentUser)."""
+    from liaison.accounts.roles import Role
+    from liaison.accounts.services import CurrentUser, create_user
+
+    user_id = await create_user(username, "a long passphrase", role)
+    return CurrentUser(id=user_id, username=username, display_name="", role=Role(role), via="session")

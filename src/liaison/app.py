@@ -19,7 +19,10 @@ from liaison.core.health import health
 from liaison.drafts.api import ROUTES as DRAFT_API_ROUTES
 from liaison.drafts.web import ROUTES as DRAFT_PAGE_ROUTES
 from liaison.opinions.api import ROUTES as OPINION_API_ROUTES
+from liaison.opinions.staff_web import ROUTES as OPINION_STAFF_ROUTES
 from liaison.opinions.web import ROUTES as OPINION_PAGE_ROUTES
+from liaison.network.web import ROUTES as NETWORK_ROUTES
+from liaison.audit.web import ROUTES as AUDIT_ROUTES
 from liaison.web.auth import auth_middleware
 from liaison.web.errors import exception_handlers
 from liaison.web.templating import build_template_engine
@@ -49,6 +52,9 @@ def create_app(settings: Settings, *, manage_database: bool = True) -> Litestar:
             *DRAFT_PAGE_ROUTES,
             *OPINION_API_ROUTES,
             *OPINION_PAGE_ROUTES,
+            *OPINION_STAFF_ROUTES,
+            *NETWORK_ROUTES,
+            *AUDIT_ROUTES,
             *ACCOUNT_ROUTES,
             create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False),
         ],

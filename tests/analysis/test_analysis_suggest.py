@@ -92,8 +92,8 @@ def test_ebike_draft(ebike: ArticleSuggester) -> None:
     d = _draft("ebike-safety.md")
     num, conf = ebike.suggest("外卖骑手的第三者责任保险应该由平台企业购买")
     assert "第三者责任保险" in d.article(num).text
-    num, conf = ebike.suggest("新建小区集中充电设施比例太低")
-    assert "集中充电设施" in d.article(num).text
+    num, conf = ebike.suggest("新建小区集中充电场所的配建比例太低")
+    assert num == 20  # 新建住宅小区 … 百分之二十的比例，配建 … 集中停放和充电场所
 
 
 def _generated(name: str, seed: int) -> list[tuple[str, int]]:

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from liaison.drafts.numerals import parse_number
 
@@ -121,6 +122,8 @@ _NOT_LAW_FA = frozenset("做看想说写提方用依违合非执守无设立算�
 _NOT_LAW_BEFORE = frozenset("本该此这那个一新部的有没好种按照据依关")
 # 规定 / 决定 / 解释 name another act only after words such as these.
 _ACT_QUALIFIER_RE = re.compile(r"(?:若干|暂行|管理|实施|试行|补充|具体|司法|关于.{1,30}的|施行)(?:规定|决定|解释)$")
+# The last character of anything _LAW_END_RE or a 《title》 can end with: a quick way out.
+_LAW_LAST_CHARS = frozenset("法典律例定法则程约释》")
 _TITLE_SELF_RE = re.compile(r"草案|征求意见稿|送审稿|修订稿|审稿")
 _SHORT_SELF_TITLES = frozenset({"条例", "办法", "规定", "决定", "细则", "规则", "法", "草案", "本条例", "本法", "本办法"})
 _PLACE_PREFIX_RE = re.compile(r"^(?:中华人民共和国|.{1,8}?(?:自治区|自治州|自治县|特别行政区|省|市|县|区|州|旗))")
@@ -143,15 +146,20 @@ class _Elem:
         self.end = end
 
 
+@lru_cache(maxsize=8192)
+def _number(raw: str) -> int:
+    """parse_number, remembered (the same few hundred numerals recur in every opinion); -1 if invalid."""
+    try:
+        return parse_number(raw)
+    except ValueError:
+        return -1
+
+
 def _elem(text: str, pos: int) -> _Elem | None:
     m = _ELEM_RE.match(text, pos)
     if m is None:
         return None
-    raw = m.group("num") or m.group("pnum")
-    try:
-        n = parse_number(raw)
-    except ValueError:
-        return None
+    n = _number(m.group("num") or m.group("pnum"))
     if n <= 0 or n > _MAX_NUMBER:
         return None
     unit = m.group("unit")
@@ -343,10 +351,10 @@ def _is_own_title(name: str, draft_core: str | None) -> bool:
 
 def _other_law_before(text: str, start: int, draft_core: str | None) -> bool:
     """True when the group at ``start`` is introduced by another law's name."""
-    before = text[max(0, start - 60):start].rstrip(" \u3000\t")
+    before = text[max(0, start - 40):start].rstrip(" \u3000\t")
     if before.endswith("的"):
         before = before[:-1].rstrip(" \u3000\t")
-    if not before:
+    if not before or before[-1] not in _LAW_LAST_CHARS:
         return False
     if before.endswith("》"):
         open_at = before.rfind("《")

@@ -126,7 +126,9 @@ async def article_page(request: Request, slug: FromPath[str], number: FromPath[i
 @get("/staff", guards=[requires()], include_in_schema=False)
 async def staff_home(request: Request) -> Template:
     user = current_user(request)
-    drafts = await service.list_drafts(public=False) if user and user.role in (Role.ADMIN, Role.OFFICER) else []
+    drafts = await service.list_drafts(public=False) if user and user.role is not Role.VOLUNTEER else []
+    if user and user.role is Role.OFFICE_STAFF:
+        drafts = [d for d in drafts if d.phase in (Phase.OPEN, Phase.CLOSED)]
     return Template("staff/home.html", context={"drafts": drafts, "now": datetime.now(UTC)})
 
 

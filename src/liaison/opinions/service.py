@@ -21,7 +21,8 @@ from liaison.db import transaction
 from liaison.drafts import service as drafts
 from liaison.drafts.tables import DraftArticle, DraftVersion
 from liaison.drafts.window import PHASE_LABELS, Phase
-from liaison.network.tables import Office, StaffOffice, Volunteer
+from liaison.network.service import office_of_user as user_office
+from liaison.network.tables import Office, Volunteer
 from liaison.opinions.receipts import new_receipt, normalize_receipt
 from liaison.opinions.tables import Activity, Contributor, Opinion
 from liaison.opinions.validation import (
@@ -137,15 +138,6 @@ async def _attribution(draft: drafts.DraftView, data: OpinionInput, staff: Curre
     if office not in (None, own_office):
         raise Forbidden("只能录入本联络室的意见", field="office")
     return Attribution(own_office, volunteer, activity)
-
-
-async def user_office(user_id: int) -> int | None:
-    """The office an office_staff or volunteer account belongs to."""
-    row = await StaffOffice.select(StaffOffice.office).where(StaffOffice.user == user_id).first().run()
-    if row:
-        return row["office"]
-    vol = await Volunteer.select(Volunteer.office).where(Volunteer.user == user_id).first().run()
-    return vol["office"] if vol else None
 
 
 async def submit_opinion(

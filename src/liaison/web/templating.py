@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -28,6 +29,8 @@ def build_template_engine(settings: Settings) -> JinjaTemplateEngine:
     tz = settings.tz
     env.filters["date"] = lambda value: format_date(value, tz)
     env.filters["datetime"] = lambda value: format_datetime(value, tz)
+    # Readable JSON (Chinese as is); the result is still autoescaped as text.
+    env.filters["json"] = lambda value: json.dumps(value, ensure_ascii=False, default=str)
     env.globals.update(
         station_name=settings.station_name,
         phase_labels=PHASE_LABELS,

@@ -1,0 +1,346 @@
+"""Bulk import of offline opinions: check the whole file, then store it all in one transaction.
+
+``check_file`` reads and checks every row (``liaison.opinions.importing``), resolves
+offices, activities and volunteers, and counts rows already imported; it stores
+nothing. ``commit_file`` does the same checks again, refuses if anything is
+wrong, and otherwise inserts every new row (opinion + contributor) in one
+transaction, in chunks, with one audit record for the whole import.
+
+Who may import: admins and officers into any office; office staff only into
+their own office (rows without 联络室 go to it); volunteers not at all.
+``staff=None`` is the operator's command line (``liaison opinions import``): full
+rights, ``entered_by`` left empty and the audit actor given by ``actor``.
+
+Rows with a blank 渠道 take the channel of their 征询活动 (its kind), else
+``importing.DEFAULT_CHANNEL`` ("other"). Imports are accepted while a draft is
+open for comment and after it has closed (opinions gathered offline are often
+typed up later); not for unpublished, upcoming or archived drafts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from liaison.accounts.roles import Role
+from liaison.accounts.services import CurrentUser
+from liaison.audit import service as audit
+from liaison.core.errors import Conflict, Forbidden, Invalid, NotFound
+from liaison.db import transaction
+from liaison.drafts import service as drafts
+from liaison.drafts.window import PHASE_LABELS, Phase
+from liaison.network.tables import Office, Volunteer
+from liaison.opinions import service as opinions
+from liaison.opinions.importing import (
+    DEFAULT_CHANNEL,
+    FIELD_FIXES,
+    ImportPlan,
+    PlannedRow,
+    RowProblem,
+    plan_import,
+)
+from liaison.opinions.receipts import new_receipt
+from liaison.opinions.tables import Activity, Contributor, Opinion
+from liaison.opinions.validation import Channel, Status, text_fingerprint
+
+__all__ = ["CHUNK", "ImportReport", "ImportResult", "check_file", "commit_file"]
+
+#: Rows per INSERT statement (bound-parameter limits on both engines; see STACK-NOTES).
+CHUNK = 1000
+#: Keys per ``IN (...)`` lookup.
+LOOKUP_CHUNK = 1000
+NOTICE_VERSION = "2026-1"
+IMPORT_PHASES = (Phase.OPEN, Phase.CLOSED)
+_CHANNELS = frozenset(Channel)
+
+
+@dataclass(frozen=True, slots=True)
+class ImportReport:
+    """What a check found. ``problems`` lists every bad row; nothing has been stored."""
+
+    slug: str
+    title: str
+    filename: str
+    file_format: str
+    encoding: str
+    total_rows: int
+    valid_rows: int
+    new_rows: int
+    already_present: int
+    problems: list[RowProblem] = field(default_factory=list)
+    ignored_columns: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    @property
+    def bad_rows(self) -> int:
+        return len({p.row for p in self.problems})
+
+
+@dataclass(frozen=True, slots=True)
+class ImportResult:
+    added: int
+    already_present: int
+    total_rows: int
+
+
+@dataclass(frozen=True, slots=True)
+class _Resolved:
+    row: PlannedRow
+    office: int | None
+    volunteer: int | None
+    activity: int | None
+    channel: str
+
+
+@dataclass(slots=True)
+class _Prepared:
+    draft: drafts.DraftView
+    plan: ImportPlan
+    rows: list[_Resolved]
+    problems: list[RowProblem]
+
+
+def _chunks(items: Sequence, size: int) -> Iterable[Sequence]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def _norm(name: str) -> str:
+    return "".join(unicodedata.normalize("NFKC", name).split())
+
+
+async def _scope(staff: CurrentUser | None) -> int | None:
+    """The office an importer is confined to (None: any office); refuses roles that may not import."""
+    if staff is None or staff.role in (Role.ADMIN, Role.OFFICER):
+        return None
+    if staff.role is Role.OFFICE_STAFF:
+        office = await opinions.user_office(staff.id)
+        if office is None:
+            raise Forbidden("您的账号还没有分配联络室，不能导入意见，请联系联络站")
+        return office
+    raise Forbidden("信息员不能批量导入意见；请把收集到的意见交联络室或联络站工作人员导入")
+
+
+async def _draft(slug: str) -> drafts.DraftView:
+    draft = await drafts.get_draft(slug, public=False)
+    if draft.phase not in IMPORT_PHASES:
+        raise Conflict(f"《{draft.title}》当前{PHASE_LABELS[draft.phase]}，不能导入意见"
+                       "（征求意见期间和截止以后可以导入）", field="draft")
+    return draft
+
+
+class _Directory:
+    """Offices, volunteers and the draft's activities, fetched once per import (no query per row)."""
+
+    def __init__(self, offices: list[dict], volunteers: list[dict], activities: list[dict]) -> None:
+        self.office_ids = {row["id"]: row["name"] for row in offices}
+        self.office_by_name = {_norm(row["name"]): row["id"] for row in offices}
+        self.volunteers = {row["id"]: row for row in volunteers}
+        self.volunteer_by_name: dict[str, list[dict]] = defaultdict(list)
+        for row in volunteers:
+            self.volunteer_by_name[_norm(row["name"])].append(row)
+        self.activities = {row["id"]: row for row in activities}
+
+    @classmethod
+    async def load(cls, draft_id: int) -> _Directory:
+        offices = await Office.select(Office.id, Office.name).run()
+        volunteers = await Volunteer.select(Volunteer.id, Volunteer.name, Volunteer.office).run()
+        activities = await Activity.select(Activity.id, Activity.office, Activity.kind).where(
+            Activity.draft == draft_id).run()
+        return cls(offices, volunteers, activities)
+
+    def office(self, ref: str) -> int | None:
+        if ref.isdigit() and int(ref) in self.office_ids:
+            return int(ref)
+        return self.office_by_name.get(_norm(ref))
+
+    def office_name(self, office_id: int | None) -> str:
+        return self.office_ids.get(office_id, str(office_id)) if office_id is not None else ""
+
+
+async def _default_office(directory: _Directory, name: str | None, scope: int | None) -> int | None:
+    if not name:
+        return scope
+    office = directory.office(name.strip())
+    if office is None:
+        raise NotFound(f"没有联络室“{name}”（请填写联络室全称或编号）", field="office")
+    if scope is not None and office != scope:
+        raise Forbidden("只能导入本联络室的意见", field="office")
+    return office
+
+
+def _resolve(plan: ImportPlan, directory: _Directory, default_office: int | None,
+             scope: int | None) -> tuple[list[_Resolved], list[RowProblem]]:
+    resolved: list[_Resolved] = []
+    problems: list[RowProblem] = []
+    for row in plan.rows:
+        found: list[RowProblem] = []
+
+        def problem(key: str, message: str, row: PlannedRow = row, found: list[RowProblem] = found) -> None:
+            found.append(RowProblem(row.row, plan.header(key), message, FIELD_FIXES[key]))
+
+        office: int | None = None
+        if row.office:
+            office = directory.office(row.office)
+            if office is None:
+                problem("office", f"没有联络室“{row.office}”")
+        activity: int | None = None
+        kind = ""
+        if row.activity:
+            item = directory.activities.get(int(row.activity))
+            if item is None:
+                problem("activity", f"本草案没有编号为 {row.activity} 的征询活动")
+            else:
+                activity, kind = item["id"], item["kind"]
+                if office is not None and office != item["office"]:
+                    problem("office", f"征询活动 {activity} 属于“{directory.office_name(item['office'])}”，"
+                                      f"与本行的联络室“{row.office}”不一致")
+                office = item["office"]
+        volunteer: int | None = None
+        if row.volunteer:
+            if row.volunteer.isdigit() and int(row.volunteer) in directory.volunteers:
+                candidates = [directory.volunteers[int(row.volunteer)]]
+            else:
+                candidates = directory.volunteer_by_name.get(_norm(row.volunteer), [])
+            in_office = [v for v in candidates if office is None or v["office"] == office]
+            if not candidates:
+                problem("volunteer", f"没有信息员“{row.volunteer}”")
+            elif not in_office:
+                problem("volunteer", f"信息员“{row.volunteer}”不属于联络室“{directory.office_name(office)}”")
+            elif len(in_office) > 1:
+                problem("volunteer", f"有 {len(in_office)} 位信息员叫“{row.volunteer}”，请改填信息员编号或同时填写联络室")
+            else:
+                volunteer, office = in_office[0]["id"], in_office[0]["office"]
+        if office is None:
+            office = default_office
+        if scope is not None and office != scope and not found:
+            problem("office", f"只能导入本联络室（{directory.office_name(scope)}）的意见，"
+                              f"这一行属于“{directory.office_name(office)}”")
+        if found:
+            problems.extend(found)
+            continue
+        channel = row.data.channel
+        if not row.channel_given:
+            channel = kind if kind in _CHANNELS else DEFAULT_CHANNEL
+        resolved.append(_Resolved(row, office, volunteer, activity, channel))
+    return resolved, problems
+
+
+async def _prepare(slug: str, filename: str, content: bytes, staff: CurrentUser | None,
+                   office: str | None) -> _Prepared:
+    scope = await _scope(staff)
+    draft = await _draft(slug)
+    numbers = await opinions.article_numbers(draft)
+    plan = plan_import(content, filename, draft_id=draft.id, article_numbers=numbers,
+                       occupations=opinions.occupations_for(draft))
+    directory = await _Directory.load(draft.id)
+    default_office = await _default_office(directory, office, scope)
+    rows, problems = _resolve(plan, directory, default_office, scope)
+    all_problems = sorted([*plan.problems, *problems], key=lambda p: p.row)
+    return _Prepared(draft, plan, rows, all_problems)
+
+
+async def _existing_keys(keys: Sequence[str]) -> set[str]:
+    found: set[str] = set()
+    for chunk in _chunks(keys, LOOKUP_CHUNK):
+        rows = await Opinion.select(Opinion.import_key).where(Opinion.import_key.is_in(list(chunk))).run()
+        found.update(row["import_key"] for row in rows)
+    return found
+
+
+async def check_file(slug: str, filename: str, content: bytes, staff: CurrentUser | None, *,
+                     office: str | None = None) -> ImportReport:
+    """Check the whole file and say what an import would do. Stores nothing.
+
+    ``office``: name or id of the office for rows that name none (the CLI's --office);
+    office staff default to their own office.
+    """
+    prepared = await _prepare(slug, filename, content, staff, office)
+    keys = [r.row.import_key for r in prepared.rows]
+    existing = await _existing_keys(keys)
+    plan = prepared.plan
+    return ImportReport(
+        slug=prepared.draft.slug, title=prepared.draft.title, filename=filename, file_format=plan.file_format,
+        encoding=plan.encoding, total_rows=plan.total_rows, valid_rows=len(prepared.rows),
+        new_rows=len(keys) - len(existing), already_present=len(existing), problems=prepared.problems,
+        ignored_columns=plan.ignored_columns,
+    )
+
+
+async def _unique_receipts(count: int) -> list[str]:
+    """``count`` receipts, distinct from each other and from every stored one."""
+    chosen: set[str] = set()
+    while len(chosen) < count:
+        fresh = {new_receipt() for _ in range(count - len(chosen))} - chosen
+        for chunk in _chunks(sorted(fresh), LOOKUP_CHUNK):
+            taken = await Opinion.select(Opinion.receipt).where(Opinion.receipt.is_in(list(chunk))).run()
+            fresh -= {row["receipt"] for row in taken}
+        chosen |= fresh
+    return list(chosen)
+
+
+async def commit_file(slug: str, filename: str, content: bytes, staff: CurrentUser | None, *,
+                      office: str | None = None, actor: str = "cli") -> ImportResult:
+    """Check again and, if every row is good, store all new rows in one transaction.
+
+    Refuses (Invalid, nothing stored) if any row has a problem. Rows imported before
+    (same import key) are skipped and counted in ``already_present``.
+    """
+    prepared = await _prepare(slug, filename, content, staff, office)
+    if prepared.problems:
+        rows = len({p.row for p in prepared.problems})
+        raise Invalid(f"文件中有 {rows} 行存在问题，没有导入任何内容；请按检查报告修改后重新上传", field="file",
+                      extra={"problems": len(prepared.problems)})
+    draft = prepared.draft
+    who = staff.username if staff is not None else actor
+    entered_by = staff.id if staff is not None else None
+    keys = [r.row.import_key for r in prepared.rows]
+    try:
+        return await _store(prepared, filename, content, keys, who, entered_by)
+    except Exception as exc:
+        if type(exc).__name__ in ("UniqueViolationError", "IntegrityError"):
+            raise Conflict("同一批意见正在被另一次导入写入；请稍后重新检查这个文件（已导入的行不会重复）",
+                           field="file") from None
+        raise
+
+
+async def _store(prepared: _Prepared, filename: str, content: bytes, keys: list[str], who: str,
+                 entered_by: int | None) -> ImportResult:
+    draft = prepared.draft
+    async with transaction():
+        existing = await _existing_keys(keys)
+        new = [r for r in prepared.rows if r.row.import_key not in existing]
+        receipts = iter(await _unique_receipts(len(new)))
+        for chunk in _chunks(new, CHUNK):
+            opinions_rows = [
+                Opinion(
+                    draft=draft.id, version=draft.current_version, article=r.row.data.article,
+                    receipt=next(receipts), text=r.row.data.text, suggestion=r.row.data.suggestion,
+                    reason=r.row.data.reason, channel=r.channel, office=r.office, volunteer=r.volunteer,
+                    activity=r.activity, status=Status.UNSCREENED.value,
+                    text_hash=text_fingerprint(r.row.data.text, r.row.data.article), client_key="",
+                    import_key=r.row.import_key, entered_by=entered_by,
+                )
+                for r in chunk
+            ]
+            inserted = await Opinion.insert(*opinions_rows).returning(Opinion.id, Opinion.import_key).run()
+            ids = {row["import_key"]: row["id"] for row in inserted}
+            people = [
+                Contributor(opinion=ids[r.row.import_key], name=c.name, phone=c.phone, region=c.region,
+                            occupation=c.occupation, notice_version=NOTICE_VERSION)
+                for r in chunk if (c := r.row.data.contributor) is not None
+            ]
+            if people:
+                await Contributor.insert(*people).run()
+        await audit.record(
+            "draft", draft.id, "import_opinions", who,
+            after={"file": filename, "sha256": hashlib.sha256(content).hexdigest(), "rows": prepared.plan.total_rows,
+                   "added": len(new), "already_present": len(existing)},
+        )
+    return ImportResult(added=len(new), already_present=len(existing), total_rows=prepared.plan.total_rows)
