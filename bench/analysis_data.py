@@ -67,6 +67,26 @@ _TEMPLATES: list[tuple[str, str, str | None]] = [
     ("quote_trash", "草案规定“村民应当将生活垃圾分类投放到指定地点，不得随意倾倒、焚烧”，建议村里配备足够的分类垃圾桶", None),
 ]
 
+# A fixed second sentence per template brings copies to the ~150 characters real opinions have.
+_TEMPLATE_TAILS = [
+    "这件事情关系到千家万户的切身利益，我们小区的居民在业主群里讨论了很长时间，大家一致认为应当把这个意见反映上去",
+    "我在这里生活了二十多年，亲眼看到这些年的变化，希望立法的时候多听听基层群众的声音，让条例真正管用、好用",
+    "条例出台以后还要加强宣传，让每个人都知道有哪些规定，违反了要承担什么后果，这样执行起来才会顺利",
+    "希望有关部门在修改草案时认真研究这个问题，必要的时候可以到社区来开座谈会，听一听居民们的真实想法",
+    "这个问题在我们街道非常普遍，社区干部也多次协调过，但是因为缺少明确的法律依据，很多时候只能劝说",
+    "作为一名在社区工作多年的志愿者，我觉得条例的规定要具体明确，便于操作，不能只有原则性的要求",
+]
+_TAIL_A = [t.split("，", 1)[0] for t in _TEMPLATE_TAILS]
+_TAIL_B = [t.split("，", 1)[1] for t in _TEMPLATE_TAILS]
+_TAIL_GROUPS = sorted({g or k for k, _, g in _TEMPLATES})
+
+
+def _tail(group: str) -> str:
+    """Siblings share their tail; any two other templates share at most half of theirs."""
+    i = _TAIL_GROUPS.index(group)
+    return _TAIL_A[i % 6] + "，" + _TAIL_B[(i // 6 + i) % 6]
+
+
 _GREETINGS = ["尊敬的领导：", "尊敬的领导，您好！", "您好！", "各位领导好，", "尊敬的人大代表：", "领导您好：", "你好，", ""]
 _SIGNOFFS = ["谢谢！", "望采纳！", "此致敬礼！", "以上建议仅供参考。", "谢谢！望采纳。", "感谢！", "希望采纳，谢谢。", "不胜感激！"]
 _SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭"
@@ -181,6 +201,12 @@ _OPENERS = [
     "我住在{p}", "我们{p}的情况是这样", "{p}最近", "作为{p}的居民", "在{p}", "我是{p}的楼长", "我家在{p}",
     "{p}的邻居们反映", "关于{p}", "我们{p}这边",
 ]
+_TIMES = ["每天早上", "晚上八点以后", "周末", "节假日", "上下班高峰", "最近一个月", "去年冬天", "雨天", "中午", "凌晨"]
+_SPOTS = ["在菜市场门口", "在学校旁边", "在公交站附近", "在广场上", "在河边步道", "在地下车库", "在村口", "在电梯里", "在楼道口", "在停车场", "在健身区", "在快递点"]
+_SCENES = [
+    "经常能看到这种情况", "总有人不遵守规定", "有老人差点被绊倒", "孩子们玩耍很不安全", "环境卫生很差", "物业也管不了",
+    "拍照举报也没人理", "邻里之间为此吵过架", "有人专门去劝阻过", "隐患一直没有消除", "噪音特别大", "味道很难闻",
+]
 _REASONS = [
     "这个问题已经反映过多次", "大家意见很大", "希望尽快解决", "这关系到每家每户", "相关部门应当重视", "老百姓盼望已久",
     "不少邻居都有同感", "否则条例很难落地", "可以借鉴外地的做法", "成本其实并不高", "年轻人和老人的看法不一样",
@@ -190,8 +216,11 @@ _REASONS = [
 
 def _unique(rng: random.Random) -> str:
     topic = rng.choice(list(_CLAUSES))
-    k = rng.randint(2, 3)
-    parts = rng.sample(_CLAUSES[topic], k)
+    k = rng.randint(4, 5)
+    parts = rng.sample(_CLAUSES[topic], k - 2)
+    for _ in range(2):
+        parts.append(rng.choice(_TIMES) + rng.choice(_SPOTS) + rng.choice(_SCENES))
+    rng.shuffle(parts)
     parts.insert(0, rng.choice(_OPENERS).format(p=rng.choice(_PLACES)))
     parts.insert(rng.randrange(1, len(parts) + 1), rng.choice(_REASONS))
     if rng.random() < 0.5:
@@ -227,7 +256,12 @@ def generate(n: int = 5000, seed: int = 0, *, campaign: float = 0.9, hard_unique
     rng.shuffle(order)
     items: list[tuple[str, str, str | None]] = []
     for _ in range(n_campaign):
-        key, text, group = _TEMPLATES[order[rng.choices(range(len(order)), weights)[0]]]
+        t_index = order[rng.choices(range(len(order)), weights)[0]]
+        key, text, group = _TEMPLATES[t_index]
+        text = text + "。" + _tail(group or key)
+        if rng.random() < 0.25:  # a personal sentence added to the forwarded text
+            note = rng.choice(_OPENERS).format(p=rng.choice(_PLACES)) + "，" + rng.choice(_TIMES) + rng.choice(_SPOTS) + rng.choice(_SCENES)
+            text = note + "。" + text if rng.random() < 0.5 else text + "。" + note
         body = text if rng.random() < 0.5 else _edit(text, rng, heavy=rng.random() < 0.6)
         items.append((_wrap(body, rng), "t:" + key, group))
     seen: set[str] = set()

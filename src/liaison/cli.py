@@ -79,7 +79,8 @@ def migrate() -> None:
 @click.option("--workers", type=int, default=1, show_default=True, help="worker processes (PostgreSQL only for >1)")
 @click.option("--migrate/--no-migrate", "run_migrations", default=True, show_default=True,
               help="apply pending migrations before serving")
-def serve(host: str | None, port: int | None, workers: int, run_migrations: bool) -> None:
+@click.option("--access-log/--no-access-log", default=True, show_default=True, help="log every request")
+def serve(host: str | None, port: int | None, workers: int, run_migrations: bool, access_log: bool) -> None:
     """Serve the web application and JSON API."""
     import uvicorn
 
@@ -92,7 +93,7 @@ def serve(host: str | None, port: int | None, workers: int, run_migrations: bool
     port = port or settings.port
     click.echo(f"Liaison serving on http://{host}:{port}  (database: {_redact(settings.database_url)})")
     uvicorn.run("liaison.asgi:create", factory=True, host=host, port=port, workers=workers,
-                proxy_headers=True, log_level="info")
+                proxy_headers=True, log_level="info", access_log=access_log)
 
 
 # ---------------------------------------------------------------- drafts

@@ -22,6 +22,7 @@ from piccolo.table import Table
 
 __all__ = [
     "all_tables",
+    "bulk_insert",
     "connect",
     "current_engine",
     "disconnect",
@@ -34,7 +35,7 @@ __all__ = [
 _engine: Engine | None = None
 
 
-class _TunedSQLiteConnection(sqlite3.Connection):
+class TunedSQLiteConnection(sqlite3.Connection):
     """Every connection waits for locks and trades a little durability for speed.
 
     piccolo opens a connection per query, so per-connection pragmas go here.
@@ -87,7 +88,7 @@ def build_engine(url: str) -> Engine:
         path.parent.mkdir(parents=True, exist_ok=True)
         with sqlite3.connect(path) as conn:  # WAL is a property of the file: set once.
             conn.execute("PRAGMA journal_mode = WAL")
-        return SQLiteEngine(path=str(path), timeout=15, factory=_TunedSQLiteConnection)
+        return SQLiteEngine(path=str(path), timeout=15, factory=TunedSQLiteConnection)
     return PostgresEngine(config=_postgres_config(url), extensions=())
 
 
@@ -138,6 +139,27 @@ def transaction() -> Any:
     if isinstance(engine, SQLiteEngine):
         return engine.transaction(transaction_type=TransactionType.immediate)
     return engine.transaction()
+
+
+async def bulk_insert(table: type[Table], columns: list[str], rows: list[tuple[Any, ...]]) -> None:
+    """Insert many rows with the driver's executemany, inside the current transaction.
+
+    piccolo builds each row through Python objects (about 1 ms a row measured
+    here); hot paths (intake, imports) hand plain tuples to the driver instead.
+    Values must be what the driver takes: datetimes, str, int, None; JSON as str.
+    """
+    if not rows:
+        return
+    engine = current_engine()
+    tx = engine.current_transaction.get()
+    if tx is None:
+        raise RuntimeError("bulk_insert must run inside liaison.db.transaction()")
+    names = ", ".join(f'"{c}"' for c in columns)
+    if isinstance(engine, SQLiteEngine):
+        marks = ", ".join("?" for _ in columns)
+    else:
+        marks = ", ".join(f"${i}" for i in range(1, len(columns) + 1))
+    await tx.connection.executemany(f'INSERT INTO "{table._meta.tablename}" ({names}) VALUES ({marks})', rows)
 
 
 async def ping() -> bool:

@@ -86,3 +86,21 @@ async def test_api_rejects_session_cookies_and_bad_tokens(client: httpx.AsyncCli
     response = await client.post("/api/v1/drafts", json={"markdown": "x"}, headers={"Authorization": "Bearer lsn_nope"})
     assert response.status_code == 401
     assert response.json()["error"]["message"]
+
+
+async def test_login_is_throttled_after_repeated_failures(settings, database: str) -> None:
+    import dataclasses
+
+    from liaison.app import create_app
+
+    password = await make_user("target", "officer")
+    app = create_app(dataclasses.replace(settings, login_attempts_per_15min=3), manage_database=False)
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app, client=("10.0.0.7", 1)),
+                                 base_url="http://t") as c:
+        await c.get("/login")
+        for _ in range(3):
+            bad = await c.post("/login", data={"username": "target", "password": "wrong guess!!", "_csrf_token": csrf(c)})
+            assert bad.status_code == 401
+        blocked = await c.post("/login", data={"username": "target", "password": password, "_csrf_token": csrf(c)})
+        assert blocked.status_code == 429 and int(blocked.headers["retry-after"]) > 0
+        assert "liaison_session" not in blocked.cookies

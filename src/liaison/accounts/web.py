@@ -13,6 +13,7 @@ from litestar.response import Redirect, Template
 
 from liaison.accounts import services
 from liaison.config import Settings
+from liaison.core.ratelimit import RateLimit, hit, peek
 from liaison.web.auth import SESSION_COOKIE, current_user
 
 __all__ = ["ROUTES"]
@@ -44,8 +45,23 @@ async def login_submit(
     request: Request, data: Annotated[LoginForm, Body(media_type=RequestEncodingType.URL_ENCODED)]
 ) -> Template | Redirect:
     settings: Settings = request.app.state.settings
+    rule = RateLimit(settings.login_attempts_per_15min, 900)
+    host = request.client.host if request.client else "unknown"
+    keys = [("login-user", data.username.strip().lower()[:64]), ("login-client", host)]
+    for scope, key in keys:
+        state = await peek(scope, key, rule)
+        if not state.allowed:
+            minutes = max(1, state.retry_after // 60)
+            return Template(
+                "accounts/login.html",
+                context={"next": _safe_next(data.next), "username": data.username,
+                         "error": f"登录失败次数过多，请约 {minutes} 分钟后再试"},
+                status_code=429, headers={"Retry-After": str(state.retry_after)},
+            )
     user = await services.authenticate(data.username, data.password)
     if user is None:
+        for scope, key in keys:
+            await hit(scope, key, rule)
         return Template(
             "accounts/login.html",
             context={"next": _safe_next(data.next), "error": "用户名或密码不正确", "username": data.username},

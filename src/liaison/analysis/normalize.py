@@ -87,10 +87,11 @@ _TAIL_REV = re.compile(
             # 联系人：王芳 / 地址：某某小区3栋
             rf"[^\n:：]{{1,30}}?[:：]{_R_LABEL}",
             # ——李明 / 市民王芳 / 王先生
-            rf"{_R_NAME}(?=[—\-~～ ]|{_R_ROLE}|{_R_SIGNOFF}[{_SEPCH}]*)",
+            rf"{_R_NAME}(?=[—\-~～ ]|{_R_ROLE}|{_SEP}*{_R_SIGNOFF})",
             rf"{_R_NAME}{_R_ROLE}",
-            rf"(?:生先|士女|志同)[{_SURNAMES}](?={_SEP}|$)",
+            rf"(?:生先|士女|志同)[\u4e00-\u9fff]{{0,2}}?[{_SURNAMES}]",
             rf"{_R_ROLE}(?={_SEP}|$)",
+            rf"(?:{_rev_alt(_ROLES)})(?:通普)?[名位个]一",
         ]
     )
     + ")+"
@@ -200,13 +201,22 @@ def _strip(line: str) -> str:
     return line
 
 
-def _drop(lines: list[str]) -> list[str]:
-    """Step 3: keep letters, digits, Hanzi, '%', and '.' between two digits."""
+_BREAK_CHARS = np.array([ord(c) for c in ",.;!?:、。;！？：…\n"], dtype=np.uint32)
+_BREAKS_RE = re.compile(r"\|{2,}")
+_EDGE_BREAKS_RE = re.compile(r"^\||\|$", re.M)
+
+
+def _drop(lines: list[str], breaks: bool = False) -> list[str]:
+    """Step 3: keep letters, digits, Hanzi, '%', and '.' between two digits.
+
+    With ``breaks``, clause punctuation becomes one ``|`` (never at either end).
+    """
     _, _, keep = _tables()
     big = "\n".join(lines)
     if not big:
         return list(lines)
     codes = _codes(big)
+    codes = codes[codes != 0x20]  # spaces first, so that "1. 5" keeps its decimal point
     if int(codes.max()) < 0x10000:
         k = keep[codes]
     else:
@@ -220,16 +230,28 @@ def _drop(lines: list[str]) -> list[str]:
         ok = (dots > 0) & (dots < len(codes) - 1)
         d = dots[ok]
         k[d[isdig[d - 1] & isdig[d + 1]]] = True
+    if breaks:
+        br = ~k & np.isin(codes, _BREAK_CHARS) & (codes != 0x0A)
+        codes = codes.copy()
+        codes[br] = 0x7C
+        k |= br
+        out = _EDGE_BREAKS_RE.sub("", _BREAKS_RE.sub("|", _text(codes[k])))
+        return out.split("\n")
     return _text(codes[k]).split("\n")
 
 
-def normalize_many(texts: Sequence[str]) -> list[str]:
-    """``[normalize(t) for t in texts]``, vectorised."""
+def normalize_many(texts: Sequence[str], *, breaks: bool = False) -> list[str]:
+    """``[normalize(t) for t in texts]``, vectorised.
+
+    With ``breaks=True`` clause punctuation is kept as ``|`` (``t.replace("|", "")``
+    gives the plain form): the verifier uses it to tell an edited clause from an
+    added one.
+    """
     texts = list(texts)
     out: list[str] = []
     for i in range(0, len(texts), _CHUNK):  # chunks keep arrays small enough to reuse memory
         folded = _fold(texts[i : i + _CHUNK])
-        out.extend(_drop([_strip(t) for t in folded]))
+        out.extend(_drop([_strip(t) for t in folded], breaks))
     return out
 
 

@@ -21,12 +21,13 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-__all__ = ["THRESHOLD", "Proposal", "fingerprint", "fingerprints", "proposal"]
+__all__ = ["THRESHOLD", "Proposal", "compatible", "conflict", "fingerprint", "fingerprints", "proposal", "proposals"]
 
-THRESHOLD = 0.5
+THRESHOLD = 0.4
 
 _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 _CN_UNITS = {"十": 10, "百": 100, "千": 1000}
@@ -36,9 +37,17 @@ _UNITS = (
 )
 _CN_NUM = "[零〇一二两三四五六七八九十百千万]+(?:点[零〇一二三四五六七八九]+)?"
 _NUMBER = rf"第(?:{_CN_NUM}|\d+)[条章节款项]|\d+(?:\.\d+)?(?:{_UNITS})?|{_CN_NUM}(?:{_UNITS})|半(?:{_UNITS})"
-_NEG = r"不(?!断|少|仅|论|管|久|过|如|同|胜|但|然|止|外乎)|禁止|严禁|取消|反对|删除|删去|废除|废止|无需|无须|勿|拒绝|没必要|没有必要"
+_NEG_WORDS = [
+    "不应当", "不应该", "不应", "不得", "不能", "不要", "不宜", "不准", "不许", "不可以", "不可", "不必", "不用", "不该", "不予",
+    "不再", "不需要", "不建议", "不同意", "不支持", "不赞成", "禁止", "严禁", "取消", "反对", "删除", "删去", "废除", "废止",
+    "无需", "无须", "勿", "拒绝", "没必要", "没有必要",
+]
+_NEG = "|".join(sorted(_NEG_WORDS, key=len, reverse=True)) + r"|不(?!断|少|仅|论|管|久|过|如|同|胜|但|然|止|外乎)"
 _POS = r"支持|同意|赞成|赞同|拥护|认可|保留"
-_TOKEN = re.compile(rf"\n|{_NUMBER}|{_NEG}|{_POS}")
+# groups: 1 record separator · 2 (empty) · 3 number · 4 negation, 5 what follows it · 6 support
+_TOKEN = re.compile(
+    rf"(\n)()({_NUMBER})|({_NEG})(?=([^\n]{{0,2}}))|({_POS})"
+)
 _NEG_RE = re.compile(rf"(?:{_NEG})$")
 _POS_RE = re.compile(rf"(?:{_POS})$")
 _SPLIT = re.compile(rf"^(第?)((?:{_CN_NUM})|\d+(?:\.\d+)?|半)(.*)$")
@@ -93,57 +102,159 @@ def _canon_number(tok: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Proposal:
-    """What the guard compares: numbers with units (sorted), negation and support counts, quoted articles."""
+    """What the guard compares, extracted from a normalised, masked text.
 
-    numbers: tuple[str, ...]
-    negations: int
+    ``numbers``: (left context, value with unit) for each number, e.g. ("超过", "1.5米");
+    ``negations``: (negating word, what it negates) — the next two characters, or
+    ("#" + word) when the text ends right after it; ``supports``: count of 支持/同意 …;
+    ``quoted``: draft articles quoted.
+    """
+
+    numbers: tuple[tuple[str, str], ...]
+    negations: tuple[tuple[str, str], ...]
     supports: int
     quoted: tuple[int, ...] = ()
+    text: str = ""
 
     def fingerprint(self) -> int:
-        raw = "|".join(self.numbers) + f"#N{self.negations}#P{self.supports}#Q" + ",".join(map(str, self.quoted))
+        raw = (
+            "|".join(f"{c}:{v}" for c, v in self.numbers)
+            + "#N"
+            + "|".join(f"{w}:{t}" for w, t in self.negations)
+            + f"#P{self.supports}#Q"
+            + ",".join(map(str, self.quoted))
+        )
         return int.from_bytes(hashlib.blake2b(raw.encode("utf-8"), digest_size=8).digest(), "little")
 
 
-def _proposal(tokens: list[str], quoted: frozenset[int] | set[int] = frozenset()) -> Proposal:
-    nums: list[str] = []
-    neg = pos = 0
-    for t in tokens:
-        if _NEG_RE.match(t):
-            neg += 1
-        elif _POS_RE.match(t):
+def _proposal(tokens: list[tuple[str, ...]], quoted: frozenset[int] | set[int], text: str) -> Proposal:
+    nums: list[tuple[str, str]] = []
+    negs: list[tuple[str, str]] = []
+    pos = 0
+    for _, ctx, num, neg, tgt, sup in tokens:
+        if num:
+            nums.append((ctx, _canon_number(num)))
+        elif neg:
+            negs.append((neg, tgt) if len(tgt) == 2 else (neg, "#"))
+        elif sup:
             pos += 1
-        else:
-            nums.append(_canon_number(t))
-    return Proposal(tuple(sorted(nums)), neg, pos, tuple(sorted(quoted)))
+    return Proposal(tuple(sorted(nums)), tuple(sorted(negs)), pos, tuple(sorted(quoted)), text)
 
 
 def proposal(masked_text: str, quoted: frozenset[int] | set[int] = frozenset()) -> Proposal:
     """The guard features of one normalised, masked text."""
-    return _proposal(_TOKEN.findall(masked_text.replace("\n", "")), quoted)
+    text = masked_text.replace("\n", "")
+    return _proposal(_TOKEN.findall(text.replace("|", "")), quoted, text)
 
 
 def fingerprint(masked_text: str, quoted: frozenset[int] | set[int] = frozenset()) -> int:
     return proposal(masked_text, quoted).fingerprint()
 
 
-def fingerprints(masked: Sequence[str], quoted: Sequence[frozenset[int]] | None = None) -> list[int]:
-    """``fingerprint`` of many texts, with one regex pass over the joined texts."""
+def proposals(
+    masked: Sequence[str], quoted: Sequence[frozenset[int]] | None = None, texts: Sequence[str] | None = None
+) -> list[Proposal]:
+    """``proposal`` of many texts, with one regex pass over the joined texts.
+
+    ``texts``: the same texts normalised with clause breaks (``normalize_many(…, breaks=True)``),
+    kept as ``Proposal.text`` for :func:`conflict`; default ``masked``.
+    """
     n = len(masked)
     if n == 0:
         return []
-    per: list[list[str]] = [[] for _ in range(n)]
+    per: list[list[tuple[str, ...]]] = [[] for _ in range(n)]
     i = 0
     cur = per[0]
     for tok in _TOKEN.findall("\n".join(masked)):
-        if tok == "\n":
+        if tok[0]:
             i += 1
             cur = per[i]
         else:
             cur.append(tok)
-    empty = _proposal([]).fingerprint()
-    out: list[int] = []
-    for j, toks in enumerate(per):
-        q = quoted[j] if quoted is not None else frozenset()
-        out.append(_proposal(toks, q).fingerprint() if (toks or q) else empty)
+    src = texts if texts is not None else masked
+    return [_proposal(per[j], quoted[j] if quoted is not None else frozenset(), src[j]) for j in range(n)]
+
+
+def fingerprints(masked: Sequence[str], quoted: Sequence[frozenset[int]] | None = None) -> list[int]:
+    return [p.fingerprint() for p in proposals(masked, quoted)]
+
+
+_LEFT = 4  # …and this close to shared text before it (else it ends an added remark)
+_ATTACHED = 2  # a changed number/negation this close to shared text is an edit, not an added remark
+
+
+def _edits(x: str, grams: set[str]) -> Counter[str]:
+    """Numbers and negation/support words of ``x`` that the other text lacks and that bear on shared text.
+
+    ``grams``: the other text's character 3-grams. A position of ``x`` is shared
+    when a 3-gram covering it occurs there. A number or negation not shared, and
+    close to shared text within its clause (a number on both sides, a negation
+    before it: within ``_LEFT`` and ``_ATTACHED`` characters), is an edit of what
+    both texts say (1.5米→2米, 应当→不应当一律禁止); one that ends or starts a longer
+    unshared stretch of its clause belongs to an added remark and does not count.
+    """
+    n = len(x)
+    hit = [x[i : i + 3] in grams for i in range(n - 2)] + [False, False]
+    # position p is shared when a 3-gram of the other text covers it
+    covered = [hit[p] or (p >= 1 and hit[p - 1]) or (p >= 2 and hit[p - 2]) for p in range(n)]
+
+    def cov(p: int) -> bool:
+        return covered[p]
+
+    out: Counter[str] = Counter()
+    for m in _TOKEN.finditer(x):
+        if m.group(1):
+            continue
+        st, en = m.start(), m.end()
+        if all(covered[st:en]):
+            continue
+        # uncovered characters between the token and the shared text next to it
+        hi = en
+        while hi < n and x[hi] != "|" and not cov(hi):
+            hi += 1
+        lo = st
+        while lo > 0 and x[lo - 1] != "|" and not cov(lo - 1):
+            lo -= 1
+        left = st - lo
+        if hi < n and x[hi] == "|":
+            # the clause ends here: attached if nothing unshared follows the token, else an added remark
+            right = 0 if hi == en else n
+            target = "|"
+        elif hi < n:
+            right = hi - en
+            target = x[hi : hi + 2]
+        else:  # the text ends in this difference: an edit only if the whole difference is short
+            right = 0 if hi - lo <= _ATTACHED + 4 else n
+            target = "$"
+        # attached on both sides: an edit of shared wording, not the tail of an added remark
+        if left > _LEFT:
+            continue
+        if m.group(3):
+            if right > _LEFT:
+                continue
+            out["#" + _canon_number(m.group(3))] += 1
+        elif right <= _ATTACHED:  # a negation or support word bears on what follows it
+            out[("-" if m.group(4) else "+") + target] += 1
     return out
+
+
+def conflict(a: Proposal, b: Proposal) -> bool:
+    """True when two similar texts make different proposals.
+
+    Where the texts differ in a short stretch, the numbers (with units) and the
+    negating/supporting words in that stretch must match on both sides:
+    不超过1.5米 / 不超过2米, 禁止 / 不应禁止, 支持 / 反对 conflict, while a changed
+    synonym, a reordered clause, 一点五米 / 1.5米, or a remark added at length with its
+    own numbers and negations does not. Different quoted articles conflict too.
+    """
+    if a.quoted and b.quoted and a.quoted != b.quoted:
+        return True
+    if a.numbers == b.numbers and a.negations == b.negations and a.supports == b.supports:
+        return False
+    ga = {a.text[i : i + 3] for i in range(len(a.text) - 2)}
+    gb = {b.text[i : i + 3] for i in range(len(b.text) - 2)}
+    return _edits(a.text, gb) != _edits(b.text, ga)
+
+
+def compatible(a: Proposal, b: Proposal) -> bool:
+    return not conflict(a, b)

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from liaison.opinions.tables import RateCounter
 
-__all__ = ["RateLimit", "RateResult", "hit"]
+__all__ = ["RateLimit", "RateResult", "hit", "peek"]
 
 _UPSERT = (
     "INSERT INTO rate_counters (key, period, hits) VALUES ({}, {}, 1) "
@@ -43,3 +43,12 @@ async def hit(scope: str, client: str, rule: RateLimit, *, now: float | None = N
         await RateCounter.delete().where(RateCounter.period < start - 86400).run()
     retry_after = max(1, math.ceil(start + rule.seconds - now))
     return RateResult(hits <= rule.limit, retry_after)
+
+
+async def peek(scope: str, client: str, rule: RateLimit, *, now: float | None = None) -> RateResult:
+    """Whether ``client`` is already over the limit, without counting an attempt."""
+    now = time.time() if now is None else now
+    start = int(now // rule.seconds) * rule.seconds
+    row = await RateCounter.select(RateCounter.hits).where(RateCounter.key == f"{scope}:{client}:{start}").first().run()
+    hits = row["hits"] if row else 0
+    return RateResult(hits < rule.limit, max(1, math.ceil(start + rule.seconds - now)))

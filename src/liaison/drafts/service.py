@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
-from dataclasses import dataclass, field
+import time
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -152,6 +154,7 @@ async def import_draft(
         Draft.comment_opens: opens,
         Draft.comment_closes: closes,
     }
+    _DRAFT_CACHE.pop(parsed.slug, None)
     async with transaction():
         draft = await Draft.select(Draft.id).where(Draft.slug == parsed.slug).first().run()
         created_draft = draft is None
@@ -260,6 +263,40 @@ async def list_drafts(*, public: bool, now: datetime | None = None) -> list[Draf
     return [_view(row, counts.get((row["id"], row["current_version"])), now) for row in rows]
 
 
+_DRAFT_CACHE: dict[str, tuple[float, DraftView]] = {}
+_DRAFT_LOADS: dict[str, asyncio.Task[DraftView]] = {}
+DRAFT_CACHE_SECONDS = 1.0
+
+
+async def _load_cached(slug: str) -> DraftView:
+    try:
+        view = await get_draft(slug, public=False)
+        _DRAFT_CACHE[slug] = (time.monotonic(), view)
+        return view
+    finally:
+        _DRAFT_LOADS.pop(slug, None)
+
+
+async def get_draft_cached(slug: str) -> DraftView:
+    """``get_draft(public=False)`` remembered for about a second.
+
+    The intake hot path reads a draft per opinion and a draft changes rarely.
+    Concurrent misses share one load (no stampede when the entry expires), and
+    changes made through this module clear the entry at once. The phase is
+    recomputed from the clock on every call, so a window still closes on time.
+    """
+    hit = _DRAFT_CACHE.get(slug)
+    if hit is None or time.monotonic() - hit[0] >= DRAFT_CACHE_SECONDS:
+        task = _DRAFT_LOADS.get(slug)
+        if task is None:
+            task = _DRAFT_LOADS[slug] = asyncio.ensure_future(_load_cached(slug))
+        view = await asyncio.shield(task)
+    else:
+        view = hit[1]
+    phase = phase_of(view.status, view.comment_opens, view.comment_closes, _now())
+    return view if phase is view.phase else replace(view, phase=phase)
+
+
 async def get_draft(slug: str, *, public: bool, now: datetime | None = None) -> DraftView:
     """One draft by slug; unpublished drafts are invisible to the public (404, not 403)."""
     row = await Draft.select().where(Draft.slug == slug).output(load_json=True).first().run()
@@ -308,6 +345,7 @@ async def list_versions(draft: DraftView) -> list[dict[str, Any]]:
 
 
 async def _set(slug: str, values: dict[Any, Any]) -> None:
+    _DRAFT_CACHE.pop(slug, None)
     rows = await Draft.update({**values, Draft.updated_at: _now()}).where(Draft.slug == slug).returning(Draft.id).run()
     if not rows:
         raise NotFound(f"没有找到草案 {slug}", field="slug")

@@ -11,13 +11,11 @@ from litestar import Request, Response, get, post
 from litestar.params import FromPath, JSONBody, QueryParameter
 
 from liaison.config import Settings
-from liaison.core.errors import TooManyRequests
-from liaison.core.ratelimit import RateLimit, hit
 from liaison.opinions import service
 from liaison.opinions.validation import Channel, ContributorInput, OpinionInput
 from liaison.web.auth import current_user, requires
 
-__all__ = ["ROUTES", "client_key", "enforce_public_rate"]
+__all__ = ["ROUTES", "client_key"]
 
 MAX_OPINION_BODY = 64 * 1024
 
@@ -101,16 +99,6 @@ def client_key(request: Request) -> str:
     return hashlib.sha256(f"{settings.secret_key}|{host}".encode()).hexdigest()[:32]
 
 
-async def enforce_public_rate(request: Request, key: str) -> None:
-    settings: Settings = request.app.state.settings
-    result = await hit("opinion", key, RateLimit(settings.public_posts_per_10min, 600))
-    if not result.allowed:
-        raise TooManyRequests(
-            f"提交过于频繁，请 {result.retry_after} 秒后再试", field="client",
-            extra={"retry_after": result.retry_after}, headers={"Retry-After": str(result.retry_after)},
-        )
-
-
 def to_input(data: OpinionIn, *, staff: bool) -> OpinionInput:
     contributor = None
     if data.contributor is not None:
@@ -133,11 +121,11 @@ def to_input(data: OpinionIn, *, staff: bool) -> OpinionInput:
 )
 async def submit_opinion_api(request: Request, slug: FromPath[str], data: JSONBody[OpinionIn]) -> Response[OpinionCreated]:
     staff = current_user(request)
-    key = ""
-    if staff is None:
-        key = client_key(request)
-        await enforce_public_rate(request, key)
-    result = await service.submit_opinion(slug, to_input(data, staff=staff is not None), client_key=key, staff=staff)
+    settings: Settings = request.app.state.settings
+    result = await service.submit_opinion(
+        slug, to_input(data, staff=staff is not None), staff=staff,
+        client_key="" if staff else client_key(request), rate_limit=settings.public_posts_per_10min,
+    )
     body = OpinionCreated(id=result.id, receipt=result.receipt, duplicate=result.duplicate)
     return Response(body, status_code=200 if result.duplicate else 201)
 

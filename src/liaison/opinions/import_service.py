@@ -20,15 +20,20 @@ typed up later); not for unpublished, upcoming or archived drafts.
 from __future__ import annotations
 
 import hashlib
+import re
+import secrets
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
 
 from liaison.accounts.roles import Role
 from liaison.accounts.services import CurrentUser
 from liaison.audit import service as audit
 from liaison.core.errors import Conflict, Forbidden, Invalid, NotFound
+from liaison import db
 from liaison.db import transaction
 from liaison.drafts import service as drafts
 from liaison.drafts.window import PHASE_LABELS, Phase
@@ -42,8 +47,8 @@ from liaison.opinions.importing import (
     RowProblem,
     plan_import,
 )
-from liaison.opinions.receipts import new_receipt
-from liaison.opinions.tables import Activity, Contributor, Opinion
+from liaison.opinions.receipts import ALPHABET, LENGTH, new_receipt
+from liaison.opinions.tables import Activity, Opinion
 from liaison.opinions.validation import Channel, Status, text_fingerprint
 
 __all__ = ["CHUNK", "ImportReport", "ImportResult", "check_file", "commit_file"]
@@ -246,12 +251,36 @@ async def _prepare(slug: str, filename: str, content: bytes, staff: CurrentUser 
     return _Prepared(draft, plan, rows, all_problems)
 
 
-async def _existing_keys(keys: Sequence[str]) -> set[str]:
+async def _lookup(column: str, values: Sequence[str]) -> set[str]:
+    """Which of ``values`` are already in ``opinions.<column>`` (an indexed column), IN-chunk by IN-chunk.
+
+    Plain SQL on the current connection (or the open transaction's): piccolo spends
+    about 30 µs building each IN value, which over 100,000 keys is seconds.
+    """
+    engine = db.current_engine()
+    sqlite = db.is_sqlite()
+    tx = engine.current_transaction.get()
     found: set[str] = set()
-    for chunk in _chunks(keys, LOOKUP_CHUNK):
-        rows = await Opinion.select(Opinion.import_key).where(Opinion.import_key.is_in(list(chunk))).run()
-        found.update(row["import_key"] for row in rows)
+    for chunk in _chunks(values, LOOKUP_CHUNK):
+        marks = ",".join("?" * len(chunk)) if sqlite else ",".join(f"${i + 1}" for i in range(len(chunk)))
+        sql = f'SELECT "{column}" FROM "opinions" WHERE "{column}" IN ({marks})'
+        if tx is not None:
+            rows = await _fetch(tx.connection, sqlite, sql, list(chunk))
+        else:
+            rows = [tuple(r.values()) for r in await engine.run_querystring(_raw(sql, chunk, sqlite))]
+        found.update(row[0] for row in rows)
     return found
+
+
+def _raw(sql: str, values: Sequence[str], sqlite: bool) -> Any:
+    from piccolo.querystring import QueryString
+
+    template = sql.replace("?", "{}") if sqlite else re.sub(r"\$\d+", "{}", sql)
+    return QueryString(template, *values)
+
+
+async def _existing_keys(keys: Sequence[str]) -> set[str]:
+    return await _lookup("import_key", keys)
 
 
 async def check_file(slug: str, filename: str, content: bytes, staff: CurrentUser | None, *,
@@ -273,14 +302,22 @@ async def check_file(slug: str, filename: str, content: bytes, staff: CurrentUse
     )
 
 
+def _new_receipts(count: int) -> list[str]:
+    """``count`` codes like ``receipts.new_receipt()`` (8 symbols of its 32-letter alphabet, from
+    ``secrets``), drawn in one call: 256 is a multiple of 32, so ``byte % 32`` is unbiased."""
+    if len(ALPHABET) != 32:  # pragma: no cover - guards a change of alphabet
+        return [new_receipt() for _ in range(count)]
+    table = bytes(ALPHABET, "ascii")
+    raw = secrets.token_bytes(count * LENGTH).translate(bytes(table[b % 32] for b in range(256)))
+    return [raw[i:i + LENGTH].decode("ascii") for i in range(0, len(raw), LENGTH)]
+
+
 async def _unique_receipts(count: int) -> list[str]:
     """``count`` receipts, distinct from each other and from every stored one."""
     chosen: set[str] = set()
     while len(chosen) < count:
-        fresh = {new_receipt() for _ in range(count - len(chosen))} - chosen
-        for chunk in _chunks(sorted(fresh), LOOKUP_CHUNK):
-            taken = await Opinion.select(Opinion.receipt).where(Opinion.receipt.is_in(list(chunk))).run()
-            fresh -= {row["receipt"] for row in taken}
+        fresh = set(_new_receipts(count - len(chosen))) - chosen
+        fresh -= await _lookup("receipt", sorted(fresh))
         chosen |= fresh
     return list(chosen)
 
@@ -310,34 +347,84 @@ async def commit_file(slug: str, filename: str, content: bytes, staff: CurrentUs
         raise
 
 
+_OPINION_COLUMNS = (
+    "draft", "version", "article", "receipt", "text", "suggestion", "reason", "channel", "office", "volunteer",
+    "activity", "status", "set_aside_reason", "text_hash", "client_key", "import_key", "entered_by",
+    "created_at", "updated_at",
+)
+_CONTRIBUTOR_COLUMNS = ("opinion", "name", "phone", "region", "occupation", "consent_at", "notice_version")
+
+
+def _insert_sql(table: str, columns: Sequence[str], rows: int, sqlite: bool, returning: str = "") -> str:
+    """A multi-row INSERT with placeholders (? for SQLite, $n for asyncpg)."""
+    width = len(columns)
+    if sqlite:
+        group = "(" + ",".join("?" * width) + ")"
+        values = ",".join([group] * rows)
+    else:
+        values = ",".join(
+            "(" + ",".join(f"${r * width + c + 1}" for c in range(width)) + ")" for r in range(rows)
+        )
+    names = ",".join(f'"{c}"' for c in columns)
+    return f'INSERT INTO "{table}" ({names}) VALUES {values}' + (f" RETURNING {returning}" if returning else "")
+
+
+async def _fetch(connection: Any, sqlite: bool, sql: str, params: list[Any]) -> list[tuple]:
+    if sqlite:
+        cursor = await connection.execute(sql, params)
+        rows = await cursor.fetchall()
+        await cursor.close()
+        return [tuple(r.values()) if isinstance(r, dict) else tuple(r) for r in rows]  # piccolo's dict rows
+    return [tuple(r) for r in await connection.fetch(sql, *params)]
+
+
+async def _execute(connection: Any, sqlite: bool, sql: str, params: list[Any]) -> None:
+    if sqlite:
+        cursor = await connection.execute(sql, params)
+        await cursor.close()
+    else:
+        await connection.execute(sql, *params)
+
+
 async def _store(prepared: _Prepared, filename: str, content: bytes, keys: list[str], who: str,
                  entered_by: int | None) -> ImportResult:
+    """One transaction: multi-row INSERTs straight on the transaction's connection.
+
+    piccolo builds each row as a Table object and a QueryString (about 0.5 ms a row);
+    plain parameterised INSERTs of CHUNK rows are about 20× faster on both engines.
+    """
     draft = prepared.draft
-    async with transaction():
+    sqlite = db.is_sqlite()
+    async with transaction() as tx:
+        if sqlite:  # 13 indexes on opinions: a bigger page cache keeps their updates in memory
+            await _execute(tx.connection, sqlite, "PRAGMA cache_size = -131072", [])
         existing = await _existing_keys(keys)
         new = [r for r in prepared.rows if r.row.import_key not in existing]
         receipts = iter(await _unique_receipts(len(new)))
+        now = datetime.now(UTC)
+        status = Status.UNSCREENED.value
         for chunk in _chunks(new, CHUNK):
-            opinions_rows = [
-                Opinion(
-                    draft=draft.id, version=draft.current_version, article=r.row.data.article,
-                    receipt=next(receipts), text=r.row.data.text, suggestion=r.row.data.suggestion,
-                    reason=r.row.data.reason, channel=r.channel, office=r.office, volunteer=r.volunteer,
-                    activity=r.activity, status=Status.UNSCREENED.value,
-                    text_hash=text_fingerprint(r.row.data.text, r.row.data.article), client_key="",
-                    import_key=r.row.import_key, entered_by=entered_by,
-                )
-                for r in chunk
-            ]
-            inserted = await Opinion.insert(*opinions_rows).returning(Opinion.id, Opinion.import_key).run()
-            ids = {row["import_key"]: row["id"] for row in inserted}
-            people = [
-                Contributor(opinion=ids[r.row.import_key], name=c.name, phone=c.phone, region=c.region,
-                            occupation=c.occupation, notice_version=NOTICE_VERSION)
-                for r in chunk if (c := r.row.data.contributor) is not None
-            ]
-            if people:
-                await Contributor.insert(*people).run()
+            params: list[Any] = []
+            for r in chunk:
+                d = r.row.data
+                params.extend((
+                    draft.id, draft.current_version, d.article, next(receipts), d.text, d.suggestion, d.reason,
+                    r.channel, r.office, r.volunteer, r.activity, status, "", text_fingerprint(d.text, d.article),
+                    "", r.row.import_key, entered_by, now, now,
+                ))
+            sql = _insert_sql("opinions", _OPINION_COLUMNS, len(chunk), sqlite, returning='"id","import_key"')
+            ids = {key: opinion_id for opinion_id, key in await _fetch(tx.connection, sqlite, sql, params)}
+            people: list[Any] = []
+            count = 0
+            for r in chunk:
+                c = r.row.data.contributor
+                if c is not None:
+                    people.extend((ids[r.row.import_key], c.name, c.phone, c.region, c.occupation, now,
+                                   NOTICE_VERSION))
+                    count += 1
+            if count:
+                sql = _insert_sql("contributors", _CONTRIBUTOR_COLUMNS, count, sqlite)
+                await _execute(tx.connection, sqlite, sql, people)
         await audit.record(
             "draft", draft.id, "import_opinions", who,
             after={"file": filename, "sha256": hashlib.sha256(content).hexdigest(), "rows": prepared.plan.total_rows,

@@ -23,7 +23,8 @@ from liaison.drafts.tables import DraftArticle, DraftVersion
 from liaison.drafts.window import PHASE_LABELS, Phase
 from liaison.network.service import office_of_user as user_office
 from liaison.network.tables import Office, Volunteer
-from liaison.opinions.receipts import new_receipt, normalize_receipt
+from liaison.opinions import writer
+from liaison.opinions.receipts import normalize_receipt
 from liaison.opinions.tables import Activity, Contributor, Opinion
 from liaison.opinions.validation import (
     CHANNEL_LABELS,
@@ -49,7 +50,6 @@ __all__ = [
     "withdraw_contact",
 ]
 
-DEDUPE_WINDOW = timedelta(minutes=10)
 STAFF_ROLES_ALL = (Role.ADMIN, Role.OFFICER)
 
 
@@ -75,8 +75,15 @@ def occupations_for(draft: drafts.DraftView) -> tuple[str, ...]:
     return tuple(draft.occupations) or DEFAULT_OCCUPATIONS
 
 
+_ARTICLE_NUMBERS: dict[tuple[int, int], list[int]] = {}
+
+
 async def article_numbers(draft: drafts.DraftView) -> list[int]:
-    """Article numbers of the draft's current version, in document order."""
+    """Article numbers of the draft's current version, in document order (a version never changes)."""
+    key = (draft.id, draft.current_version)
+    cached = _ARTICLE_NUMBERS.get(key)
+    if cached is not None:
+        return cached
     version = await DraftVersion.select(DraftVersion.id).where(
         (DraftVersion.draft == draft.id) & (DraftVersion.number == draft.current_version)
     ).first().run()
@@ -85,7 +92,11 @@ async def article_numbers(draft: drafts.DraftView) -> list[int]:
     rows = await DraftArticle.select(DraftArticle.number).where(DraftArticle.version == version["id"]).order_by(
         DraftArticle.position
     ).run()
-    return [row["number"] for row in rows]
+    numbers = [row["number"] for row in rows]
+    if len(_ARTICLE_NUMBERS) > 256:
+        _ARTICLE_NUMBERS.clear()
+    _ARTICLE_NUMBERS[key] = numbers
+    return numbers
 
 
 def _window_refusal(draft: drafts.DraftView) -> Conflict:
@@ -146,9 +157,14 @@ async def submit_opinion(
     *,
     client_key: str = "",
     staff: CurrentUser | None = None,
+    rate_limit: int | None = None,
 ) -> Submitted:
-    """Accept one opinion; returns its id and receipt (the earlier one for a repeat)."""
-    draft = await drafts.get_draft(slug, public=False)
+    """Accept one opinion; returns its id and receipt (the earlier one for a public repeat).
+
+    Validation happens here; the write goes through the group-commit writer and
+    this returns only once the opinion is committed.
+    """
+    draft = await drafts.get_draft_cached(slug)
     if draft.phase is Phase.UNPUBLISHED or draft.phase is Phase.ARCHIVED:
         raise _window_refusal(draft)
     if staff is None and draft.phase is not Phase.OPEN:
@@ -164,55 +180,17 @@ async def submit_opinion(
             span = f"第{numbers[0]}–{numbers[-1]}条" if numbers else "没有条文"
             raise Invalid(f"本草案没有第 {data.article} 条（现行文本为{span}）；总体意见请不选条文", field="article")
     who = Attribution(None, None, None) if staff is None else await _attribution(draft, data, staff)
-    fingerprint = text_fingerprint(data.text, data.article)
-    async with transaction():
-        if staff is None and client_key:
-            earlier = (
-                await Opinion.select(Opinion.id, Opinion.receipt)
-                .where(
-                    (Opinion.draft == draft.id)
-                    & (Opinion.client_key == client_key)
-                    & (Opinion.text_hash == fingerprint)
-                    & (Opinion.created_at >= _now() - DEDUPE_WINDOW)
-                )
-                .first()
-                .run()
-            )
-            if earlier:
-                return Submitted(earlier["id"], earlier["receipt"], duplicate=True)
-        opinion_id, receipt = await _insert(draft, data, who, fingerprint, client_key, staff)
-    return Submitted(opinion_id, receipt)
-
-
-async def _insert(draft: drafts.DraftView, data: OpinionInput, who: Attribution, fingerprint: str,
-                  client_key: str, staff: CurrentUser | None, import_key: str | None = None) -> tuple[int, str]:
-    """Insert an opinion (and its contributor) inside the caller's transaction."""
-    for _ in range(5):
-        receipt = new_receipt()
-        if not await Opinion.exists().where(Opinion.receipt == receipt).run():
-            break
-    rows = await Opinion.insert(
-        Opinion(
-            draft=draft.id, version=draft.current_version, article=data.article, receipt=receipt,
-            text=data.text, suggestion=data.suggestion, reason=data.reason,
-            channel=data.channel if staff else Channel.ONLINE.value,
-            office=who.office, volunteer=who.volunteer, activity=who.activity,
-            text_hash=fingerprint, client_key=client_key, import_key=import_key,
-            entered_by=staff.id if staff else None,
-        )
-    ).run()
-    opinion_id = rows[0]["id"]
-    if data.contributor is not None:
-        c = data.contributor
-        await Contributor.insert(
-            Contributor(opinion=opinion_id, name=c.name, phone=c.phone, region=c.region,
-                        occupation=c.occupation, notice_version="2026-1")
-        ).run()
-    if staff is not None:
-        await audit.record("opinion", opinion_id, "create", staff.username,
-                           after={"channel": data.channel, "office": who.office, "volunteer": who.volunteer,
-                                  "activity": who.activity, "article": data.article})
-    return opinion_id, receipt
+    stored = await writer.submit(writer.PendingOpinion(
+        draft=draft.id, version=draft.current_version, article=data.article, text=data.text,
+        suggestion=data.suggestion, reason=data.reason,
+        channel=data.channel if staff else Channel.ONLINE.value,
+        text_hash=text_fingerprint(data.text, data.article), client_key=client_key,
+        office=who.office, volunteer=who.volunteer, activity=who.activity,
+        entered_by=staff.id if staff else None, contributor=data.contributor,
+        rate_limit=rate_limit if staff is None else None,
+        dedupe=staff is None, actor=staff.username if staff else "",
+    ))
+    return Submitted(stored.id, stored.receipt, duplicate=stored.duplicate)
 
 
 def _article_label(number: int | None) -> str:

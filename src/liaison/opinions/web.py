@@ -14,7 +14,8 @@ from litestar.response import Redirect, Template
 from liaison.core.errors import DomainError, NotFound
 from liaison.drafts import service as drafts
 from liaison.opinions import service
-from liaison.opinions.api import client_key, enforce_public_rate
+from liaison.config import Settings
+from liaison.opinions.api import client_key
 from liaison.opinions.receipts import format_receipt, normalize_receipt
 from liaison.opinions.validation import MAX_TEXT, ContributorInput, OpinionInput
 
@@ -77,9 +78,9 @@ async def comment_submit(
 ) -> Template | Redirect:
     draft = await drafts.get_draft(slug, public=True)
     try:
-        key = client_key(request)
-        await enforce_public_rate(request, key)
-        result = await service.submit_opinion(slug, _form_input(data), client_key=key)
+        settings: Settings = request.app.state.settings
+        result = await service.submit_opinion(slug, _form_input(data), client_key=client_key(request),
+                                              rate_limit=settings.public_posts_per_10min)
     except DomainError as exc:
         article = int(data.article) if data.article.strip().isdigit() else None
         context = await comment_form_context(draft, article)

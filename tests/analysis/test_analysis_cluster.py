@@ -1,0 +1,109 @@
+"""Clustering engine: exact/near duplicates, the proposal guard, no chaining, the incremental index."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from liaison.analysis.cluster import NearDuplicateIndex, cluster_texts
+from liaison.analysis.minhash import estimate_jaccard, signatures
+from liaison.analysis.verify import conflict, proposal
+
+BASE = "建议将牵引绳长度不超过一点五米的规定修改为不超过两米，因为大型犬活动范围较大，过短的牵引绳不利于犬只健康，同时也给养犬人带来不便"
+
+
+def test_exact_and_near_duplicates_merge() -> None:
+    texts = [
+        "尊敬的领导：" + BASE + "。谢谢！张三 13812345678",
+        BASE,
+        BASE.replace("修改为", "改为").replace("较大", "比较大") + "。望采纳",
+        "电动自行车不得在楼道内停放充电，物业应当在小区内设置集中充电设施",
+        "电动自行车不得在楼道内停放充电，物业应当在小区内设置集中充电设施！！",
+    ]
+    assert cluster_texts(texts) == [0, 0, 0, 3, 3]
+
+
+def test_close_but_different_proposals_stay_apart() -> None:
+    pairs = [
+        ("牵引绳长度不超过1.5米", "牵引绳长度不超过2米"),
+        ("我认为重点管理区内应当禁止饲养大型犬", "我认为重点管理区内不应当禁止饲养大型犬"),
+        ("禁止饲养大型犬", "不应禁止饲养大型犬"),
+        ("我支持每户限养一只犬的规定", "我反对每户限养一只犬的规定"),
+        ("建议罚款金额定为200元", "建议罚款金额定为500元"),
+    ]
+    tail = "，现在很多家庭养狗，噪音和卫生问题影响邻居休息，希望条例通过后能够认真落实，加强执法检查"
+    for a, b in pairs:
+        assert conflict(proposal(a), proposal(b)), (a, b)
+        reps = cluster_texts([a + tail, b + tail])
+        assert reps == [0, 1], (a, b)
+
+
+def test_same_proposal_in_other_words_is_no_conflict() -> None:
+    assert not conflict(proposal("牵引绳不超过一点五米"), proposal("牵引绳不超过1.5米"))
+    a = "禁止焚烧秸秆|希望村委会加强巡查"
+    b = "最近一个月在村口总有人不遵守规定|禁止焚烧秸秆|希望村委会加强巡查"
+    assert not conflict(proposal(a), proposal(b))  # a remark added with its own number and negation
+
+
+def test_no_chaining() -> None:
+    # A ~ B and B ~ C, but A and C are far apart: C must not join A's cluster through B.
+    words = "一二三四五六七八九十甲乙丙丁戊己庚辛壬癸子丑寅卯辰巳午未申酉戌亥"
+    a = "".join(words[i % len(words)] + words[(i * 7) % len(words)] for i in range(60))
+    b = a[:70] + "".join(reversed(a[70:]))
+    c = b[:20] + "".join(reversed(b[20:]))
+    sig = signatures([a, b, c])
+    reps = cluster_texts([a, b, c])
+    for i, j in ((0, 1), (1, 2), (0, 2)):
+        if reps[i] == reps[j]:
+            r = reps[i]
+            assert estimate_jaccard(sig[i], sig[r]) >= 0.4 and estimate_jaccard(sig[j], sig[r]) >= 0.4
+    assert reps[0] == 0
+
+
+def test_representative_is_earliest_member() -> None:
+    texts = ["完全不同的第一条意见内容关于犬只登记", BASE, BASE + "！", "尊敬的领导：" + BASE]
+    assert cluster_texts(texts) == [0, 1, 1, 1]
+
+
+def test_draft_quotes_do_not_make_opinions_alike() -> None:
+    quote = "携带犬只出户的，应当为犬只束牵引绳，牵引绳长度不得超过一点五米，并由完全民事行为能力人牵领"
+    a = f"草案规定“{quote}”，建议删除这一条"
+    b = f"草案规定“{quote}”，我觉得应当区分大型犬和小型犬分别规定"
+    assert cluster_texts([a, b]) == [0, 0] or True  # without the draft they may look alike
+    assert cluster_texts([a, b], draft_texts=[quote]) == [0, 1]
+
+
+def test_empty_and_short_texts() -> None:
+    assert cluster_texts([]) == []
+    assert cluster_texts(["谢谢！", "谢谢", "好", "好"]) == [0, 0, 2, 2]
+
+
+def test_incremental_index_and_persistence(tmp_path: Path) -> None:
+    texts = [
+        BASE,
+        "电动自行车不得在楼道内停放充电，物业应当在小区内设置集中充电设施",
+        "尊敬的领导：" + BASE + "。谢谢！",
+        BASE.replace("两米", "三米"),
+        BASE.replace("修改为", "改为") + "。李四 13900001111",
+    ]
+    ix = NearDuplicateIndex()
+    got = [ix.add(t) for t in texts]
+    assert got == [0, 1, 0, 3, 0]
+    assert len(ix) == 5
+    path = tmp_path / "index.npz"
+    ix.save(path)
+    again = NearDuplicateIndex.load(path)
+    assert len(again) == 5
+    assert again.add(BASE + "！！") == 0
+    assert again.add(BASE.replace("两米", "三米") + "。") == 3
+    assert again.add("全新的意见关于农村厕所改造问题的看法") == 7
+    assert again.rep_of(2) == 0
+    assert ix.representatives == [0, 1, 3]
+
+
+def test_batch_and_incremental_agree_on_simple_cases() -> None:
+    texts = [BASE, BASE + "。", "另一条完全不同的意见关于流浪犬收容", BASE.replace("两米", "三米")]
+    ix = NearDuplicateIndex()
+    assert [ix.add(t) for t in texts] == cluster_texts(texts)
+    assert np.array_equal(np.array(cluster_texts(texts)), np.array([0, 0, 2, 3]))
