@@ -93,3 +93,15 @@ def test_every_command_is_documented() -> None:
     doc = (ROOT / "docs" / "cli.md").read_text(encoding="utf-8")
     missing = [c for c in _commands(main) if f"`{c}" not in doc]
     assert not missing, f"document in docs/cli.md: {missing}"
+
+
+def test_offices_and_office_staff(cli_env: dict[str, str]) -> None:
+    created = run(cli_env, "offices", "create", "--name", "城关街道联络室", "--area", "城关")
+    assert created.returncode == 0, created.stderr
+    assert "城关街道联络室" in run(cli_env, "offices", "list").stdout
+    staff = run(cli_env, "users", "create", "--username", "zhou", "--role", "office_staff", "--office", "城关街道联络室",
+                stdin="a long passphrase\n")
+    assert staff.returncode == 0 and "office 城关街道联络室" in staff.stdout, staff.stderr
+    missing = run(cli_env, "users", "create", "--username", "wu", "--role", "office_staff", "--office", "不存在",
+                  stdin="a long passphrase\n")
+    assert missing.returncode != 0 and "不存在" in missing.stderr

@@ -228,14 +228,24 @@ def _read_password(prompt: str) -> str:
 @click.option("--username", required=True)
 @click.option("--role", required=True, help="admin, officer, office_staff or volunteer")
 @click.option("--display-name", default="", help="name shown in the interface")
-def users_create(username: str, role: str, display_name: str) -> None:
+@click.option("--office", default=None, help="office name or id (office_staff: the office they manage)")
+def users_create(username: str, role: str, display_name: str, office: str | None) -> None:
     """Create a user; the password is read from a prompt, or from stdin when piped."""
     from liaison.accounts.services import create_user
+    from liaison.network.service import assign_office, find_office
 
     password = _read_password("Password")
     settings = _settings()
-    user_id = _run(settings, lambda: create_user(username, password, role, display_name=display_name))
-    click.echo(f"created user {username} ({role}), id {user_id}")
+
+    async def work() -> int:
+        office_id = await find_office(office) if office else None
+        user_id = await create_user(username, password, role, display_name=display_name)
+        if office_id is not None:
+            await assign_office(username, office_id, "cli")
+        return user_id
+
+    user_id = _run(settings, work)
+    click.echo(f"created user {username} ({role}), id {user_id}" + (f", office {office}" if office else ""))
 
 
 @users.command("passwd")
@@ -277,6 +287,38 @@ def users_ensure_admin() -> None:
         click.echo("")
     else:
         click.echo("an admin account exists; log in at /login (reset with: liaison users passwd --username admin)")
+
+
+@main.group()
+def offices() -> None:
+    """Liaison offices (联络室) in the station's network."""
+
+
+@offices.command("create")
+@click.option("--name", required=True)
+@click.option("--area", default="")
+@click.option("--address", default="")
+@click.option("--contact", default="")
+@click.option("--phone", default="")
+def offices_create(name: str, area: str, address: str, contact: str, phone: str) -> None:
+    """Create an office."""
+    from liaison.accounts.roles import Role
+    from liaison.accounts.services import CurrentUser
+    from liaison.network.service import OfficeInput, create_office
+
+    operator = CurrentUser(id=0, username="cli", display_name="", role=Role.ADMIN, via="cli")
+    office_id = _run(_settings(), lambda: create_office(
+        OfficeInput(name=name, area=area, address=address, contact=contact, phone=phone), operator))
+    click.echo(f"created office {name}, id {office_id}")
+
+
+@offices.command("list")
+def offices_list() -> None:
+    """List offices with their volunteer counts."""
+    from liaison.network.service import list_offices
+
+    for row in _run(_settings(), list_offices):
+        click.echo(f"{row['id']:5} {row['name']:30} {row['area']:16} volunteers {row['volunteers']}")
 
 
 @main.group()

@@ -46,7 +46,7 @@ _NEG = "|".join(sorted(_NEG_WORDS, key=len, reverse=True)) + r"|不(?!断|少|�
 _POS = r"支持|同意|赞成|赞同|拥护|认可|保留"
 # groups: 1 record separator · 2 (empty) · 3 number · 4 negation, 5 what follows it · 6 support
 _TOKEN = re.compile(
-    rf"(\n)()({_NUMBER})|({_NEG})(?=([^\n]{{0,2}}))|({_POS})"
+    rf"(\n)|()({_NUMBER})|({_NEG})(?=([^\n]{{0,2}}))|({_POS})"
 )
 _NEG_RE = re.compile(rf"(?:{_NEG})$")
 _POS_RE = re.compile(rf"(?:{_POS})$")
