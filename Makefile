@@ -15,10 +15,10 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
-## Migrate the embedded SQLite database, import drafts/, make sure an admin exists.
+## Migrate the embedded SQLite database, import drafts/ (new ones published), make sure an admin exists.
 setup: $(STAMP)
 	$(BIN)/liaison migrate
-	$(BIN)/liaison drafts import drafts/
+	$(BIN)/liaison drafts import --publish drafts/
 	$(BIN)/liaison users ensure-admin
 
 ## Serve http://127.0.0.1:8000 on SQLite (var/liaison.sqlite3) with the sample drafts loaded.

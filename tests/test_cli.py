@@ -56,9 +56,10 @@ def test_import_of_a_directory_reports_bad_files_and_keeps_good_ones(cli_env: di
 
 
 def test_sample_drafts_import(cli_env: dict[str, str]) -> None:
-    result = run(cli_env, "drafts", "import", str(ROOT / "drafts"))
+    result = run(cli_env, "drafts", "import", "--publish", str(ROOT / "drafts"))
     assert result.returncode == 0, result.stderr
-    assert result.stdout.count("new draft") == len(list((ROOT / "drafts").glob("*.md"))) >= 2
+    assert result.stdout.count("new draft, published") == len(list((ROOT / "drafts").glob("*.md"))) >= 2
+    assert "unpublished" not in run(cli_env, "drafts", "list").stdout
 
 
 @pytest.mark.parametrize("engine_free", [True])

@@ -143,9 +143,10 @@ def drafts_parse(file: Path, fmt: str) -> None:
 @drafts.command("import")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @click.option("--actor", default="cli", show_default=True, help="recorded as the importer")
-def drafts_import(paths: tuple[Path, ...], actor: str) -> None:
+@click.option("--publish", is_flag=True, help="publish drafts this import creates (existing drafts keep their state)")
+def drafts_import(paths: tuple[Path, ...], actor: str, publish: bool) -> None:
     """Import draft files (or every .md in a directory). Safe to repeat: unchanged files create nothing."""
-    from liaison.drafts.service import import_draft
+    from liaison.drafts.service import import_draft, publish_draft
 
     settings = _settings()
     files = list(_draft_files(paths))
@@ -164,8 +165,10 @@ def drafts_import(paths: tuple[Path, ...], actor: str) -> None:
                 line = f" line {exc.extra['line']}" if exc.extra.get("line") else ""
                 failures.append(f"{file}{line}: {exc.message}")
                 continue
+            if publish and result.created_draft:
+                await publish_draft(result.slug)
             state = (
-                "new draft" if result.created_draft
+                ("new draft, published" if publish else "new draft") if result.created_draft
                 else f"new version {result.version}" if result.created_version
                 else f"unchanged (version {result.version})"
             )

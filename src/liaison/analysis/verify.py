@@ -46,7 +46,9 @@ _NEG = "|".join(sorted(_NEG_WORDS, key=len, reverse=True)) + r"|不(?!断|少|�
 _POS = r"支持|同意|赞成|赞同|拥护|认可|保留"
 # groups: 1 record separator · 2 (empty) · 3 number · 4 negation, 5 what follows it · 6 support
 _TOKEN = re.compile(
-    rf"(\n)|()({_NUMBER})|({_NEG})(?=([^\n]{{0,2}}))|({_POS})"
+    # the leading class lets the regex engine skip most positions with one test
+    rf"(?=[\n第\d零〇一二两三四五六七八九十百千万半不禁严取反删废无勿拒没支同赞拥认保])"
+    rf"(?:(\n)|()({_NUMBER})|({_NEG})(?=([^\n]{{0,2}}))|({_POS}))"
 )
 _NEG_RE = re.compile(rf"(?:{_NEG})$")
 _POS_RE = re.compile(rf"(?:{_POS})$")
