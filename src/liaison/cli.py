@@ -96,6 +96,47 @@ def serve(host: str | None, port: int | None, workers: int, run_migrations: bool
                 proxy_headers=True, log_level="info", access_log=access_log)
 
 
+@main.command()
+@click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="backup file (default: <data dir>/backups/liaison-<time>.sqlite3, or .dump for PostgreSQL)")
+def backup(out: Path | None) -> None:
+    """Back up the database while the service runs (SQLite: online copy; PostgreSQL: pg_dump -Fc)."""
+    from datetime import UTC, datetime
+
+    from liaison.db import sqlite_path
+    from liaison.ops.backup import BackupError, backup_postgres, backup_sqlite
+
+    settings = _settings()
+    try:
+        if settings.is_sqlite:
+            path = backup_sqlite(sqlite_path(settings.database_url), out, settings.data_dir / "backups")
+        else:
+            default = settings.data_dir / "backups" / f"liaison-{datetime.now(UTC):%Y%m%d-%H%M%S}.dump"
+            path = backup_postgres(settings.database_url.replace("postgresql+asyncpg", "postgresql"), out or default)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"backup written to {path}")
+
+
+@main.command()
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True, help="replace an existing database (stop the service first)")
+def restore(file: Path, force: bool) -> None:
+    """Restore a SQLite backup into DATABASE_URL's file (PostgreSQL: use pg_restore, see docs/operations.md)."""
+    from liaison.db import sqlite_path
+    from liaison.ops.backup import BackupError, restore_sqlite
+
+    settings = _settings()
+    if not settings.is_sqlite:
+        raise click.ClickException("for PostgreSQL use: pg_restore --clean --no-owner -d <DATABASE_URL> FILE "
+                                   "(see docs/operations.md)")
+    try:
+        restore_sqlite(file, sqlite_path(settings.database_url), force=force)
+    except BackupError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"restored {file} into {sqlite_path(settings.database_url)}")
+
+
 # ---------------------------------------------------------------- drafts
 
 

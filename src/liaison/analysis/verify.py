@@ -23,7 +23,7 @@ import hashlib
 import re
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 __all__ = ["THRESHOLD", "Proposal", "compatible", "conflict", "fingerprint", "fingerprints", "proposal", "proposals"]
 
@@ -117,6 +117,16 @@ class Proposal:
     supports: int
     quoted: tuple[int, ...] = ()
     text: str = ""
+    _grams: frozenset[str] | None = field(default=None, compare=False, repr=False)
+
+    def grams(self) -> frozenset[str]:
+        """Character 3-grams of ``text`` (cached: a representative is compared many times)."""
+        g = self._grams
+        if g is None:
+            t = self.text
+            g = frozenset([t[i : i + 3] for i in range(len(t) - 2)])
+            object.__setattr__(self, "_grams", g)
+        return g
 
     def fingerprint(self) -> int:
         raw = (
@@ -253,9 +263,19 @@ def conflict(a: Proposal, b: Proposal) -> bool:
         return True
     if a.numbers == b.numbers and a.negations == b.negations and a.supports == b.supports:
         return False
-    ga = {a.text[i : i + 3] for i in range(len(a.text) - 2)}
-    gb = {b.text[i : i + 3] for i in range(len(b.text) - 2)}
-    return _edits(a.text, gb) != _edits(b.text, ga)
+    ea = _edits(a.text, b.grams())
+    if not ea and _tokens_within(b, a):
+        return False  # nothing of a's edits, and b has no number/negation that a lacks
+    return ea != _edits(b.text, a.grams())
+
+
+def _tokens_within(b: Proposal, a: Proposal) -> bool:
+    """Every number and negation of b also occurs in a (as values, ignoring position)."""
+    an = Counter(v for _, v in a.numbers)
+    bn = Counter(v for _, v in b.numbers)
+    ag = Counter(w for w, _ in a.negations)
+    bg = Counter(w for w, _ in b.negations)
+    return not (bn - an) and not (bg - ag) and b.supports <= a.supports
 
 
 def compatible(a: Proposal, b: Proposal) -> bool:
