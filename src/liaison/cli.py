@@ -334,6 +334,30 @@ def users_ensure_admin() -> None:
 
 
 @main.group()
+def privacy() -> None:
+    """Personal data: retention and deletion on request."""
+
+
+@privacy.command("purge")
+@click.option("--receipt", default=None, help="delete the details given with this receipt's opinion (on request)")
+@click.option("--older-than-days", type=int, default=None,
+              help="retention in days (default: LIAISON_CONTRIBUTOR_RETENTION_DAYS)")
+def privacy_purge(receipt: str | None, older_than_days: int | None) -> None:
+    """Delete contributor details past retention, or those of one receipt; opinion texts stay."""
+    from liaison.opinions.service import withdraw_contact
+    from liaison.privacy.service import purge_expired
+
+    settings = _settings()
+    if receipt:
+        removed = _run(settings, lambda: withdraw_contact(receipt))
+        click.echo("deleted the contributor details of " + receipt if removed else f"{receipt} had no contributor details")
+        return
+    days = older_than_days if older_than_days is not None else settings.contributor_retention_days
+    count = _run(settings, lambda: purge_expired(days, actor="cli"))
+    click.echo(f"deleted contributor details of {count} opinion(s) older than {days} days")
+
+
+@main.group()
 def offices() -> None:
     """Liaison offices (联络室) in the station's network."""
 

@@ -47,6 +47,8 @@ class TunedSQLiteConnection(sqlite3.Connection):
         super().__init__(*args, **kwargs)
         self.execute("PRAGMA busy_timeout = 15000")
         self.execute("PRAGMA synchronous = NORMAL")
+        # Deleted personal data is overwritten, not left in free pages.
+        self.execute("PRAGMA secure_delete = ON")
 
 
 def all_tables() -> list[type[Table]]:

@@ -1,0 +1,37 @@
+import sqlite3
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from conftest import published_draft
+
+from liaison.opinions.service import submit_opinion, withdraw_contact
+from liaison.opinions.tables import Contributor, Opinion
+from liaison.opinions.validation import ContributorInput, OpinionInput
+from liaison.privacy.service import purge_expired
+
+pytestmark = pytest.mark.db
+
+
+async def test_purge_removes_old_details_and_keeps_opinions(database: str) -> None:
+    await published_draft()
+    for i in range(3):
+        await submit_opinion("dog-rules", OpinionInput(
+            text=f"意见{i}", contributor=ContributorInput(name="赵六", phone="13700001234", consent=True)),
+            client_key=f"k{i}")
+    old = datetime.now(UTC) - timedelta(days=400)
+    first = (await Contributor.select(Contributor.id).order_by(Contributor.id).first().run())["id"]
+    await Contributor.update({Contributor.consent_at: old}).where(Contributor.id == first).run()
+    assert await purge_expired(365) == 1
+    assert await Contributor.count().run() == 2 and await Opinion.count().run() == 3
+    assert await purge_expired(365) == 0
+    receipt = (await Opinion.select(Opinion.receipt).order_by(Opinion.id, ascending=False).first().run())["receipt"]
+    assert await withdraw_contact(receipt) is True
+    assert await Contributor.count().run() == 1
+    if database.startswith("sqlite"):
+        # No copy of the phone number is left in the database file (after a checkpoint).
+        from liaison.db import sqlite_path
+
+        await purge_expired(0)
+        with sqlite3.connect(sqlite_path(database)) as conn:
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # secure_delete zeroed the rows; no VACUUM needed
+        assert b"13700001234" not in sqlite_path(database).read_bytes()
