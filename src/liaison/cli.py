@@ -417,5 +417,15 @@ def tokens_revoke(prefix: str) -> None:
     click.echo(f"revoked {count} token(s)")
 
 
+def _register_commands() -> None:
+    """Commands that live with their domain."""
+    from liaison.analysis.command import analyze
+
+    main.add_command(analyze)
+
+
+_register_commands()
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
