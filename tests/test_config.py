@@ -33,12 +33,14 @@ def test_reads_every_variable(tmp_path: Path) -> None:
         "LIAISON_PUBLIC_POSTS_PER_10MIN": "5",
         "LIAISON_LOGIN_ATTEMPTS_PER_15MIN": "3",
         "LIAISON_CONTRIBUTOR_RETENTION_DAYS": "30",
+        "LIAISON_RUN_WORKER": "0",
     }
     s = load_settings(env)
     assert s.database_url == "postgresql://u:p@db:5432/liaison"
     assert (s.host, s.port, s.session_hours, s.max_upload_bytes) == ("0.0.0.0", 9000, 2, 5 * 1024 * 1024)
     assert s.station_name == "某区基层立法联络站" and s.secure_cookies and s.timezone == "Asia/Urumqi"
     assert (s.public_posts_per_10min, s.login_attempts_per_15min, s.contributor_retention_days) == (5, 3, 30)
+    assert s.run_worker is False
     assert set(env) == set(SETTINGS_DOC), "a variable is read but not listed in SETTINGS_DOC, or vice versa"
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 
 from litestar import Litestar
@@ -14,6 +15,8 @@ from litestar.template.config import TemplateConfig
 
 from liaison import db
 from liaison.accounts.web import ROUTES as ACCOUNT_ROUTES
+from liaison.clusters.web import ROUTES as CLUSTER_ROUTES
+from liaison.clusters.worker import run_worker
 from liaison.config import Settings
 from liaison.core.health import health
 from liaison.drafts.api import ROUTES as DRAFT_API_ROUTES
@@ -39,10 +42,18 @@ def create_app(settings: Settings, *, manage_database: bool = True) -> Litestar:
     shutdown; tests that already hold a connection pass False.
     """
 
+    worker_stop = asyncio.Event()
+    worker_tasks: list[asyncio.Task[None]] = []
+
     async def on_startup() -> None:
         await db.connect(settings.database_url)
+        if settings.run_worker:
+            worker_tasks.append(asyncio.create_task(run_worker(settings.data_dir, worker_stop)))
 
     async def on_shutdown() -> None:
+        worker_stop.set()
+        for task in worker_tasks:
+            await task
         await db.disconnect()
 
     return Litestar(
@@ -55,6 +66,7 @@ def create_app(settings: Settings, *, manage_database: bool = True) -> Litestar:
             *OPINION_STAFF_ROUTES,
             *NETWORK_ROUTES,
             *AUDIT_ROUTES,
+            *CLUSTER_ROUTES,
             *ACCOUNT_ROUTES,
             create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False),
         ],

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import sys
 from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
@@ -91,6 +92,9 @@ def serve(host: str | None, port: int | None, workers: int, run_migrations: bool
         raise click.ClickException("--workers > 1 needs PostgreSQL (set DATABASE_URL); SQLite serves one process")
     host = host or settings.host
     port = port or settings.port
+    if workers > 1:
+        os.environ["LIAISON_RUN_WORKER"] = "0"  # one analysis worker, run apart: `liaison worker`
+        click.echo("several web workers: run `liaison worker` once, separately, for the analysis")
     click.echo(f"Liaison serving on http://{host}:{port}  (database: {_redact(settings.database_url)})")
     uvicorn.run("liaison.asgi:create", factory=True, host=host, port=port, workers=workers,
                 proxy_headers=True, log_level="info", access_log=access_log)
@@ -135,6 +139,49 @@ def restore(file: Path, force: bool) -> None:
     except BackupError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"restored {file} into {sqlite_path(settings.database_url)}")
+
+
+@main.command()
+@click.option("--interval", type=float, default=1.0, show_default=True, help="seconds between rounds")
+def worker(interval: float) -> None:
+    """Run the analysis worker (assign new opinions to clusters) until interrupted."""
+    import signal
+
+    from liaison.clusters.worker import run_worker
+
+    settings = _settings()
+
+    async def work() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        click.echo("analysis worker running (Ctrl-C to stop)")
+        await run_worker(settings.data_dir, stop, interval=interval)
+
+    _run(settings, work)
+
+
+@main.group()
+def analysis() -> None:
+    """Clusters of the opinions in the database."""
+
+
+@analysis.command("rebuild")
+@click.option("--draft", "slug", required=True, help="draft slug")
+def analysis_rebuild(slug: str) -> None:
+    """Recompute a draft's machine clusters from scratch (people's decisions are kept)."""
+    from liaison.clusters.service import Analyzer, rebuild
+    from liaison.drafts.service import get_draft
+
+    settings = _settings()
+
+    async def work() -> int:
+        draft = await get_draft(slug, public=False)
+        return await rebuild(Analyzer(settings.data_dir), draft.id, actor="cli")
+
+    count = _run(settings, work)
+    click.echo(f"{slug}: {count} opinion(s) re-clustered")
 
 
 # ---------------------------------------------------------------- drafts

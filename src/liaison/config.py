@@ -34,6 +34,7 @@ SETTINGS_DOC: dict[str, str] = {
     "LIAISON_MAX_UPLOAD_MB": "largest accepted upload (draft files), in MiB (default 2)",
     "LIAISON_STATION_NAME": "the station's name shown on every page (default 基层立法联络站)",
     "LIAISON_SECURE_COOKIES": "1 to mark cookies Secure (set when served over HTTPS; default 0)",
+    "LIAISON_RUN_WORKER": "1 (default) to run the analysis worker inside a single web process; 0 when `liaison worker` runs apart",
     "LIAISON_PUBLIC_POSTS_PER_10MIN": "opinions one public client may post in 10 minutes (default 30)",
     "LIAISON_CONTRIBUTOR_RETENTION_DAYS": "days contributor details are kept before `liaison privacy purge` deletes them (default 365)",
     "LIAISON_LOGIN_ATTEMPTS_PER_15MIN": "failed logins allowed per username and client in 15 minutes (default 10)",
@@ -57,6 +58,7 @@ class Settings:
     public_posts_per_10min: int = 30
     login_attempts_per_15min: int = 10
     contributor_retention_days: int = 365
+    run_worker: bool = True
 
     @property
     def tz(self) -> ZoneInfo:
@@ -134,4 +136,5 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         public_posts_per_10min=_int(env, "LIAISON_PUBLIC_POSTS_PER_10MIN", 30),
         login_attempts_per_15min=_int(env, "LIAISON_LOGIN_ATTEMPTS_PER_15MIN", 10),
         contributor_retention_days=_int(env, "LIAISON_CONTRIBUTOR_RETENTION_DAYS", 365),
+        run_worker=env.get("LIAISON_RUN_WORKER", "1").strip().lower() not in {"0", "false", "no"},
     )

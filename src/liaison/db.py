@@ -55,6 +55,7 @@ def all_tables() -> list[type[Table]]:
     """Our tables in dependency order (referenced tables first)."""
     from liaison.accounts.tables import ApiToken, User, UserSession
     from liaison.audit.tables import AuditEntry
+    from liaison.clusters.tables import AnalysisState, Cluster, ClusterMember
     from liaison.drafts.tables import Draft, DraftArticle, DraftVersion
     from liaison.network.tables import Office, StaffOffice, StationSetting, Volunteer
     from liaison.opinions.tables import Activity, Contributor, Opinion, RateCounter
@@ -63,6 +64,7 @@ def all_tables() -> list[type[Table]]:
         User, UserSession, ApiToken, Draft, DraftVersion, DraftArticle,
         Office, StaffOffice, StationSetting, Volunteer,
         Activity, Opinion, Contributor, RateCounter, AuditEntry,
+        Cluster, ClusterMember, AnalysisState,
     ]
 
 

@@ -1,0 +1,308 @@
+"""Assigning opinions to clusters as they arrive, rebuilding, and staff decisions.
+
+The machine side runs in one place only — the analysis worker (``liaison
+worker``, or inside ``liaison serve`` when it runs a single process) — so the
+in-memory near-duplicate index of each draft has a single writer. The index is
+saved under the data dir and reloaded after a restart; ``rebuild`` recomputes
+it from the opinions. Staff decisions (merge, move, representative, summary)
+are stored as ``source='person'`` and survive a rebuild.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from liaison.analysis.cluster import NearDuplicateIndex
+from liaison.audit import service as audit
+from liaison.clusters.tables import AnalysisState, Cluster, ClusterMember
+from liaison.core.errors import Invalid, NotFound
+from liaison.db import transaction
+from liaison.drafts.tables import DraftArticle, DraftVersion
+from liaison.opinions.tables import Opinion
+
+__all__ = ["Analyzer", "assign_pending", "cluster_detail", "list_clusters", "merge_clusters", "move_member",
+           "rebuild", "set_summary"]
+
+log = logging.getLogger("liaison.clusters")
+BATCH = 2000
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class _DraftIndex:
+    """One draft's index and the opinion id at each index position."""
+
+    index: NearDuplicateIndex
+    opinion_ids: list[int] = field(default_factory=list)
+
+
+class Analyzer:
+    """Holds the per-draft indexes of this process (the analysis worker)."""
+
+    def __init__(self, data_dir: Path) -> None:
+        self.dir = data_dir / "analysis"
+        self.indexes: dict[int, _DraftIndex] = {}
+
+    def _paths(self, draft_id: int) -> tuple[Path, Path]:
+        return self.dir / f"draft-{draft_id}.npz", self.dir / f"draft-{draft_id}.ids.json"
+
+    async def _draft_texts(self, draft_id: int) -> list[str]:
+        versions = await DraftVersion.select(DraftVersion.id).where(DraftVersion.draft == draft_id).run()
+        if not versions:
+            return []
+        rows = await DraftArticle.select(DraftArticle.text).where(
+            DraftArticle.version.is_in([v["id"] for v in versions])
+        ).run()
+        return [r["text"] for r in rows]
+
+    async def index_for(self, draft_id: int, indexed: int) -> _DraftIndex:
+        """The draft's index: in memory, else from disk if it matches the database, else empty."""
+        current = self.indexes.get(draft_id)
+        if current is not None and len(current.opinion_ids) == indexed:
+            return current
+        npz, ids_path = self._paths(draft_id)
+        if indexed and npz.exists() and ids_path.exists():
+            ids = json.loads(ids_path.read_text(encoding="utf-8"))
+            if len(ids) == indexed:
+                loaded = _DraftIndex(NearDuplicateIndex.load(npz), ids)
+                self.indexes[draft_id] = loaded
+                return loaded
+        if indexed:
+            raise _StaleIndex(draft_id)
+        fresh = _DraftIndex(NearDuplicateIndex(await self._draft_texts(draft_id)))
+        self.indexes[draft_id] = fresh
+        return fresh
+
+    def save(self, draft_id: int) -> None:
+        entry = self.indexes.get(draft_id)
+        if entry is None:
+            return
+        self.dir.mkdir(parents=True, exist_ok=True)
+        npz, ids_path = self._paths(draft_id)
+        entry.index.save(npz)
+        ids_path.write_text(json.dumps(entry.opinion_ids), encoding="utf-8")
+
+    def forget(self, draft_id: int) -> None:
+        self.indexes.pop(draft_id, None)
+        for path in self._paths(draft_id):
+            path.unlink(missing_ok=True)
+
+
+class _StaleIndex(Exception):
+    """The saved index does not match the database: rebuild it."""
+
+    def __init__(self, draft_id: int) -> None:
+        super().__init__(draft_id)
+        self.draft_id = draft_id
+
+
+async def _state(draft_id: int) -> dict[str, Any]:
+    row = await AnalysisState.select().where(AnalysisState.draft == draft_id).first().run()
+    if row is None:
+        await AnalysisState.insert(AnalysisState(draft=draft_id, last_opinion=0, indexed=0)).run()
+        row = await AnalysisState.select().where(AnalysisState.draft == draft_id).first().run()
+    return row
+
+
+async def _assign_draft(analyzer: Analyzer, draft_id: int) -> int:
+    state = await _state(draft_id)
+    try:
+        entry = await analyzer.index_for(draft_id, state["indexed"])
+    except _StaleIndex:
+        log.warning("index of draft %s is missing or stale; rebuilding", draft_id)
+        await rebuild(analyzer, draft_id, actor="worker")
+        return 0
+    rows = await Opinion.select(Opinion.id, Opinion.text, Opinion.article).where(
+        (Opinion.draft == draft_id) & (Opinion.id > state["last_opinion"])
+    ).order_by(Opinion.id).limit(BATCH).run()
+    if not rows:
+        return 0
+    decided = {
+        r["opinion"] for r in await ClusterMember.select(ClusterMember.opinion).where(
+            ClusterMember.opinion.is_in([r["id"] for r in rows])
+        ).run()
+    }
+    rep_cluster: dict[int, int] = {}
+    async with transaction():
+        for row in rows:
+            position = entry.index.add(row["text"])
+            entry.opinion_ids.append(row["id"])
+            if row["id"] in decided:
+                continue  # a person already placed it (e.g. before a rebuild)
+            rep_opinion = entry.opinion_ids[position]  # add() returns the representative's position
+            cluster_id = rep_cluster.get(rep_opinion)
+            if cluster_id is None and rep_opinion != row["id"]:
+                member = await ClusterMember.select(ClusterMember.cluster).where(
+                    ClusterMember.opinion == rep_opinion
+                ).first().run()
+                cluster_id = member["cluster"] if member else None
+            if cluster_id is None:
+                created = await Cluster.insert(Cluster(draft=draft_id, representative=row["id"],
+                                                       article=row["article"], size=0)).run()
+                cluster_id = created[0]["id"]
+            rep_cluster[rep_opinion] = cluster_id
+            await ClusterMember.insert(ClusterMember(cluster=cluster_id, opinion=row["id"], source="machine")).run()
+        await _refresh_sizes(draft_id, set(rep_cluster.values()))
+        await AnalysisState.update({
+            AnalysisState.last_opinion: rows[-1]["id"], AnalysisState.indexed: len(entry.opinion_ids),
+            AnalysisState.updated_at: _now(),
+        }).where(AnalysisState.draft == draft_id).run()
+    analyzer.save(draft_id)
+    return len(rows)
+
+
+async def _refresh_sizes(draft_id: int, only: set[int] | None = None) -> None:
+    """Recount members (of ``only`` these clusters, if given); drop clusters left empty."""
+    counts: dict[int, int] = {}
+    if only is None:
+        ids = [c["id"] for c in await Cluster.select(Cluster.id).where(Cluster.draft == draft_id).run()]
+    else:
+        ids = sorted(only)
+    for start in range(0, len(ids), 500):
+        for m in await ClusterMember.select(ClusterMember.cluster).where(
+            ClusterMember.cluster.is_in(ids[start:start + 500])
+        ).run():
+            counts[m["cluster"]] = counts.get(m["cluster"], 0) + 1
+    for cluster_id in ids:
+        size = counts.get(cluster_id, 0)
+        if size == 0:
+            await Cluster.delete().where(Cluster.id == cluster_id).run()
+        else:
+            await Cluster.update({Cluster.size: size}).where(Cluster.id == cluster_id).run()
+
+
+async def assign_pending(analyzer: Analyzer) -> int:
+    """Assign every opinion not yet seen by the machine; returns how many."""
+    from liaison.drafts.tables import Draft
+
+    total = 0
+    for draft in await Draft.select(Draft.id).run():
+        while True:
+            done = await _assign_draft(analyzer, draft["id"])
+            total += done
+            if done < BATCH:
+                break
+    return total
+
+
+async def rebuild(analyzer: Analyzer, draft_id: int, *, actor: str) -> int:
+    """Recompute the machine's clusters of a draft from scratch; people's decisions stay."""
+    analyzer.forget(draft_id)
+    async with transaction():
+        clusters = [c["id"] for c in await Cluster.select(Cluster.id).where(Cluster.draft == draft_id).run()]
+        for start in range(0, len(clusters), 500):
+            await ClusterMember.delete().where(
+                ClusterMember.cluster.is_in(clusters[start:start + 500]) & (ClusterMember.source == "machine")
+            ).run()
+        await _refresh_sizes(draft_id)
+        await AnalysisState.delete().where(AnalysisState.draft == draft_id).run()
+        await audit.record("draft", draft_id, "analysis_rebuild", actor)
+    total = 0
+    while True:
+        done = await _assign_draft(analyzer, draft_id)
+        total += done
+        if done < BATCH:
+            return total
+
+
+# ---------------------------------------------------------------- reading and staff decisions
+
+
+async def list_clusters(draft_id: int, *, min_size: int = 2) -> list[dict[str, Any]]:
+    rows = await Cluster.select(
+        Cluster.id, Cluster.size, Cluster.article, Cluster.summary, Cluster.reviewed_by,
+        Cluster.representative, Cluster.representative.text,
+    ).where((Cluster.draft == draft_id) & (Cluster.size >= min_size)).order_by(Cluster.size, ascending=False).run()
+    return rows
+
+
+async def cluster_detail(cluster_id: int) -> dict[str, Any]:
+    cluster = await Cluster.select(*Cluster.all_columns(), Cluster.representative.text).where(
+        Cluster.id == cluster_id
+    ).first().run()
+    if cluster is None:
+        raise NotFound(f"归并意见 {cluster_id} 不存在", field="cluster")
+    members = await ClusterMember.select(
+        ClusterMember.opinion, ClusterMember.source, ClusterMember.decided_by, ClusterMember.opinion.text,
+        ClusterMember.opinion.article, ClusterMember.opinion.channel, ClusterMember.opinion.status,
+    ).where(ClusterMember.cluster == cluster_id).order_by(ClusterMember.opinion).run()
+    return {**cluster, "members": members}
+
+
+async def set_summary(cluster_id: int, summary: str, representative: int | None, actor: str) -> None:
+    cluster = await cluster_detail(cluster_id)
+    summary = summary.strip()
+    if len(summary) > 2000:
+        raise Invalid("归并意见摘要最多 2000 字", field="summary")
+    values: dict[Any, Any] = {Cluster.summary: summary, Cluster.reviewed_by: actor, Cluster.updated_at: _now()}
+    if representative is not None:
+        if representative not in {m["opinion"] for m in cluster["members"]}:
+            raise Invalid("代表性意见必须是本组的成员", field="representative")
+        values[Cluster.representative] = representative
+    async with transaction():
+        await Cluster.update(values).where(Cluster.id == cluster_id).run()
+        await audit.record("cluster", cluster_id, "review", actor,
+                           before={"summary": cluster["summary"], "representative": cluster["representative"]},
+                           after={"summary": summary, "representative": representative or cluster["representative"]})
+
+
+async def move_member(opinion_id: int, target_cluster: int | None, actor: str) -> int:
+    """Move an opinion to another cluster of the same draft, or out into a cluster of its own."""
+    member = await ClusterMember.select(ClusterMember.id, ClusterMember.cluster, ClusterMember.cluster.draft).where(
+        ClusterMember.opinion == opinion_id
+    ).first().run()
+    if member is None:
+        raise NotFound(f"意见 {opinion_id} 还没有归并", field="opinion")
+    draft_id = member["cluster.draft"]
+    async with transaction():
+        if target_cluster is None:
+            opinion = await Opinion.select(Opinion.article).where(Opinion.id == opinion_id).first().run()
+            created = await Cluster.insert(Cluster(draft=draft_id, representative=opinion_id,
+                                                   article=opinion["article"], size=1, reviewed_by=actor)).run()
+            target_cluster = created[0]["id"]
+        else:
+            target = await Cluster.select(Cluster.draft).where(Cluster.id == target_cluster).first().run()
+            if target is None or target["draft"] != draft_id:
+                raise Invalid("目标归并组不存在或不属于同一草案", field="cluster")
+        await ClusterMember.update({
+            ClusterMember.cluster: target_cluster, ClusterMember.source: "person", ClusterMember.decided_by: actor,
+            ClusterMember.decided_at: _now(),
+        }).where(ClusterMember.id == member["id"]).run()
+        old = await Cluster.select(Cluster.representative).where(Cluster.id == member["cluster"]).first().run()
+        if old and old["representative"] == opinion_id:
+            remaining = await ClusterMember.select(ClusterMember.opinion).where(
+                ClusterMember.cluster == member["cluster"]).order_by(ClusterMember.opinion).first().run()
+            if remaining:
+                await Cluster.update({Cluster.representative: remaining["opinion"]}).where(
+                    Cluster.id == member["cluster"]).run()
+        await _refresh_sizes(draft_id, {member["cluster"], target_cluster})
+        await audit.record("cluster", member["cluster"], "move_member", actor,
+                           before={"opinion": opinion_id, "cluster": member["cluster"]},
+                           after={"opinion": opinion_id, "cluster": target_cluster})
+    return target_cluster
+
+
+async def merge_clusters(cluster_ids: list[int], actor: str) -> int:
+    """Merge several clusters into the first; every moved membership is a person's decision."""
+    if len(set(cluster_ids)) < 2:
+        raise Invalid("请至少选择两组意见进行合并", field="clusters")
+    target, *others = cluster_ids
+    rows = await Cluster.select(Cluster.id, Cluster.draft).where(Cluster.id.is_in(cluster_ids)).run()
+    if len(rows) != len(set(cluster_ids)) or len({r["draft"] for r in rows}) != 1:
+        raise Invalid("只能合并同一草案中存在的归并组", field="clusters")
+    async with transaction():
+        await ClusterMember.update({
+            ClusterMember.cluster: target, ClusterMember.source: "person", ClusterMember.decided_by: actor,
+            ClusterMember.decided_at: _now(),
+        }).where(ClusterMember.cluster.is_in(others)).run()
+        await _refresh_sizes(rows[0]["draft"], set(cluster_ids))
+        await audit.record("cluster", target, "merge", actor, before={"clusters": cluster_ids}, after={"cluster": target})
+    return target

@@ -1,0 +1,29 @@
+"""The analysis worker: assigns new opinions to clusters within about a second of arrival."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+
+from liaison.clusters.service import Analyzer, assign_pending
+
+__all__ = ["run_worker"]
+
+log = logging.getLogger("liaison.worker")
+
+
+async def run_worker(data_dir: Path, stop: asyncio.Event, *, interval: float = 1.0) -> None:
+    """Poll for unassigned opinions until ``stop`` is set; errors are logged, never fatal."""
+    analyzer = Analyzer(data_dir)
+    while not stop.is_set():
+        try:
+            assigned = await assign_pending(analyzer)
+            if assigned:
+                log.info("assigned %d opinion(s) to clusters", assigned)
+        except Exception:  # noqa: BLE001 - keep the worker alive; the next round retries
+            log.exception("analysis round failed")
+        try:
+            await asyncio.wait_for(stop.wait(), timeout=interval)
+        except TimeoutError:
+            pass
