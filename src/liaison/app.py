@@ -22,6 +22,7 @@ from liaison.core.health import health
 from liaison.drafts.api import ROUTES as DRAFT_API_ROUTES
 from liaison.drafts.web import ROUTES as DRAFT_PAGE_ROUTES
 from liaison.opinions.api import ROUTES as OPINION_API_ROUTES
+from liaison.opinions.import_web import ROUTES as IMPORT_ROUTES
 from liaison.opinions.staff_web import ROUTES as OPINION_STAFF_ROUTES
 from liaison.opinions.web import ROUTES as OPINION_PAGE_ROUTES
 from liaison.network.web import ROUTES as NETWORK_ROUTES
@@ -63,6 +64,7 @@ def create_app(settings: Settings, *, manage_database: bool = True) -> Litestar:
             *DRAFT_PAGE_ROUTES,
             *OPINION_API_ROUTES,
             *OPINION_PAGE_ROUTES,
+            *IMPORT_ROUTES,
             *OPINION_STAFF_ROUTES,
             *NETWORK_ROUTES,
             *AUDIT_ROUTES,

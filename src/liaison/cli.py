@@ -298,6 +298,11 @@ _draft_action("close", "End a draft's comment window now.")
 _draft_action("archive", "Archive a draft.")
 
 
+@main.group()
+def opinions() -> None:
+    """Opinions (意见建议): bulk import of offline opinions."""
+
+
 # ---------------------------------------------------------------- users and tokens
 
 
@@ -467,8 +472,10 @@ def tokens_revoke(prefix: str) -> None:
 def _register_commands() -> None:
     """Commands that live with their domain."""
     from liaison.analysis.command import analyze
+    from liaison.opinions.import_command import import_opinions
 
     main.add_command(analyze)
+    opinions.add_command(import_opinions)
 
 
 _register_commands()

@@ -17,6 +17,7 @@ from liaison.accounts.roles import Role
 from liaison.accounts.services import CurrentUser
 from liaison.accounts.tables import User
 from liaison.audit.tables import AuditEntry
+from liaison.config import Settings
 from liaison.core.errors import Conflict, Forbidden, Invalid
 from liaison.network.tables import Office, StaffOffice, Volunteer
 from liaison.opinions import import_service
@@ -170,12 +171,12 @@ async def test_office_staff_import_only_into_their_own_office(database: str) -> 
     east, _west = await office("东街联络室"), await office("西街联络室")
     staff = await user("east_staff", "office_staff")
     await assign("east_staff", east)
-    report = await import_service.check_file(slug, "x.csv", csv_file([{"text": "本室"}, {"text": "他室", "office": "西街联络室"}]),
-                                             staff)
+    mixed = csv_file([{"text": "本室"}, {"text": "他室", "office": "西街联络室"}])
+    report = await import_service.check_file(slug, "x.csv", mixed, staff)
     assert [(p.row, p.column) for p in report.problems] == [(3, "联络室")]
     assert "本联络室" in report.problems[0].message
-    result = await import_service.commit_file(slug, "x.csv", csv_file([{"text": "本室"}, {"text": "写明本室", "office": east}]),
-                                              staff)
+    own = csv_file([{"text": "本室"}, {"text": "写明本室", "office": east}])
+    result = await import_service.commit_file(slug, "x.csv", own, staff)
     assert result.added == 2
     assert {r["office"] for r in await Opinion.select(Opinion.office).run()} == {east}
     unassigned = await user("lost_staff", "office_staff")
@@ -227,7 +228,16 @@ async def test_large_import_in_chunks_with_contributors(database: str) -> None:
 # ---------------------------------------------------------------- web flow
 
 
-async def test_officer_uploads_checks_confirms_and_reimports(client: httpx.AsyncClient, settings) -> None:  # noqa: ANN001
+async def upload(client: httpx.AsyncClient, slug: str, name: str, content: bytes) -> httpx.Response:
+    return await client.post(f"/staff/drafts/{slug}/import", files={"file": (name, content, "text/csv")},
+                             data={"_csrf_token": csrf(client)})
+
+
+async def confirm(client: httpx.AsyncClient, slug: str, token: str) -> httpx.Response:
+    return await client.post(f"/staff/drafts/{slug}/import/confirm", data={"token": token, "_csrf_token": csrf(client)})
+
+
+async def test_officer_uploads_checks_confirms_and_reimports(client: httpx.AsyncClient, settings: Settings) -> None:
     slug = await published_draft()
     await login(client, "web_officer", "officer")
     form = await client.get(f"/staff/drafts/{slug}/import")
@@ -237,24 +247,22 @@ async def test_officer_uploads_checks_confirms_and_reimports(client: httpx.Async
         assert template.status_code == 200 and kind in template.headers["content-type"]
         assert "attachment" in template.headers["content-disposition"]
 
-    upload = await client.post(f"/staff/drafts/{slug}/import", files={"file": ("线下意见.csv", csv_file(GOOD, "gbk"), "text/csv")},
-                               data={"_csrf_token": csrf(client)})
-    assert upload.status_code == 200, upload.text
-    assert "确认导入 4 条" in upload.text and "GBK" in upload.text
+    checked = await upload(client, slug, "线下意见.csv", csv_file(GOOD, "gbk"))
+    assert checked.status_code == 200, checked.text
+    assert "确认导入 4 条" in checked.text and "GBK" in checked.text
     assert await Opinion.count().run() == 0
-    token = re.search(r'name="token" value="([^"]+)"', upload.text).group(1)
+    token = re.search(r'name="token" value="([^"]+)"', checked.text).group(1)
     assert (Path(settings.data_dir) / "imports" / token).exists()
 
-    done = await client.post(f"/staff/drafts/{slug}/import/confirm", data={"token": token, "_csrf_token": csrf(client)})
+    done = await confirm(client, slug, token)
     assert done.status_code == 200, done.text
     assert "已导入 4 条，0 条此前已导入" in done.text
     assert await Opinion.count().run() == 4
     assert not (Path(settings.data_dir) / "imports" / token).exists()
-    replay = await client.post(f"/staff/drafts/{slug}/import/confirm", data={"token": token, "_csrf_token": csrf(client)})
+    replay = await confirm(client, slug, token)
     assert replay.status_code == 404 and await Opinion.count().run() == 4
 
-    again = await client.post(f"/staff/drafts/{slug}/import", files={"file": ("again.csv", csv_file(GOOD), "text/csv")},
-                              data={"_csrf_token": csrf(client)})
+    again = await upload(client, slug, "again.csv", csv_file(GOOD))
     assert "4 条（不会重复导入）" in again.text and "确认导入" not in again.text
     assert "此前都已导入" in again.text
 
@@ -263,8 +271,7 @@ async def test_web_report_lists_every_bad_row_and_offers_no_confirmation(client:
     slug = await published_draft()
     await login(client, "web_officer2", "officer")
     content = csv_file([*GOOD, {"article": "第九十九条", "text": "没有这一条"}, {"text": "有电话", "phone": "13812345678"}])
-    page = await client.post(f"/staff/drafts/{slug}/import", files={"file": ("bad.csv", content, "text/csv")},
-                             data={"_csrf_token": csrf(client)})
+    page = await upload(client, slug, "bad.csv", content)
     assert page.status_code == 200
     assert "没有导入任何内容" in page.text and "确认导入" not in page.text
     assert "<td>6</td><td>条文</td>" in page.text and "<td>7</td><td>同意提供个人信息</td>" in page.text
@@ -277,19 +284,17 @@ async def test_web_report_lists_every_bad_row_and_offers_no_confirmation(client:
 async def test_web_refuses_unreadable_files_with_a_clear_message(client: httpx.AsyncClient) -> None:
     slug = await published_draft()
     await login(client, "web_officer3", "officer")
-    page = await client.post(f"/staff/drafts/{slug}/import", files={"file": ("x.csv", b"\xff\xfe\xff\x81,\x80\n", "text/csv")},
-                             data={"_csrf_token": csrf(client)})
+    page = await upload(client, slug, "x.csv", b"\xff\xfe\xff\x81,\x80\n")
     assert page.status_code == 422 and "CSV UTF-8" in page.text
 
 
-async def test_web_accepts_files_larger_than_the_draft_upload_limit(client: httpx.AsyncClient, settings) -> None:  # noqa: ANN001
+async def test_web_accepts_files_over_the_draft_upload_limit(client: httpx.AsyncClient, settings: Settings) -> None:
     slug = await published_draft()
     await login(client, "web_officer4", "officer")
     rows = [{"text": f"{i} " + "很长的意见" * 60} for i in range(8000)]
     content = csv_file(rows)
     assert len(content) > settings.max_upload_bytes + 64 * 1024
-    page = await client.post(f"/staff/drafts/{slug}/import", files={"file": ("big.csv", content, "text/csv")},
-                             data={"_csrf_token": csrf(client)})
+    page = await upload(client, slug, "big.csv", content)
     assert page.status_code == 200 and "确认导入 8000 条" in page.text
 
 
@@ -298,23 +303,19 @@ async def test_web_office_staff_own_office_and_volunteers_forbidden(client: http
     east = await office("东街联络室")
     await login(client, "web_staff", "office_staff")
     await assign("web_staff", east)
-    page = await client.post(f"/staff/drafts/{slug}/import", files={"file": ("x.csv", csv_file([{"text": "本室"}]), "text/csv")},
-                             data={"_csrf_token": csrf(client)})
+    page = await upload(client, slug, "x.csv", csv_file([{"text": "本室"}]))
     token = re.search(r'name="token" value="([^"]+)"', page.text).group(1)
-    await client.post(f"/staff/drafts/{slug}/import/confirm", data={"token": token, "_csrf_token": csrf(client)})
+    await confirm(client, slug, token)
     assert (await Opinion.select(Opinion.office).first().run())["office"] == east
 
     volunteer = httpx.AsyncClient(transport=client._transport, base_url=str(client.base_url))
     async with volunteer:
         await login(volunteer, "web_volunteer", "volunteer")
         assert (await volunteer.get(f"/staff/drafts/{slug}/import")).status_code == 403
-        refused = await volunteer.post(f"/staff/drafts/{slug}/import",
-                                       files={"file": ("x.csv", csv_file([{"text": "好"}]), "text/csv")},
-                                       data={"_csrf_token": csrf(volunteer)})
+        refused = await upload(volunteer, slug, "x.csv", csv_file([{"text": "好"}]))
         assert refused.status_code == 403
         # another user's token is not theirs to confirm
-        stolen = await volunteer.post(f"/staff/drafts/{slug}/import/confirm",
-                                      data={"token": token, "_csrf_token": csrf(volunteer)})
+        stolen = await confirm(volunteer, slug, token)
         assert stolen.status_code in (403, 404)
     assert await Opinion.count().run() == 1
 

@@ -43,7 +43,8 @@ def plan(content: bytes, name: str = "f.csv", **kwargs):  # noqa: ANN201
     return plan_import(content, name, draft_id=7, article_numbers=ARTICLES, **kwargs)
 
 
-def xlsx_bytes(tmp_path: Path, rows: list[list[object]], header: list[str] = HEADER, *, text_cells: bool = False) -> bytes:
+def xlsx_bytes(tmp_path: Path, rows: list[list[object]], header: list[str] = HEADER, *,
+               text_cells: bool = False) -> bytes:
     workbook = Workbook()
     sheet = workbook.active
     sheet.append(header)
@@ -87,7 +88,8 @@ def test_gb18030_only_characters_survive() -> None:
 
 
 def test_tab_separated_utf16_from_excel_unicode_text() -> None:
-    content = ("\t".join(HEADER) + "\r\n" + "\t".join(str(v) for v in row(article=2, text="同意")) + "\r\n").encode("utf-16")
+    line = "\t".join(str(v) for v in row(article=2, text="同意"))
+    content = ("\t".join(HEADER) + "\r\n" + line + "\r\n").encode("utf-16")
     assert plan(content).rows[0].data.article == 2
 
 

@@ -37,7 +37,8 @@ def import_opinions(file: Path, slug: str, office: str | None, dry_run: bool, ac
     from liaison.opinions.importing import MAX_IMPORT_BYTES
 
     if file.stat().st_size > MAX_IMPORT_BYTES:
-        raise click.ClickException(f"{file}: larger than {MAX_IMPORT_BYTES // 1024 // 1024} MiB; split it into several files")
+        limit = MAX_IMPORT_BYTES // 1024 // 1024
+        raise click.ClickException(f"{file}: larger than {limit} MiB; split it into several files")
     content = file.read_bytes()
     settings = _settings()
 

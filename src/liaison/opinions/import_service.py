@@ -48,7 +48,7 @@ from liaison.opinions.importing import (
     plan_import,
 )
 from liaison.opinions.receipts import ALPHABET, LENGTH, new_receipt
-from liaison.opinions.tables import Activity, Opinion
+from liaison.opinions.tables import Activity
 from liaison.opinions.validation import Channel, Status, text_fingerprint
 
 __all__ = ["CHUNK", "ImportReport", "ImportResult", "check_file", "commit_file"]
@@ -386,12 +386,41 @@ async def _execute(connection: Any, sqlite: bool, sql: str, params: list[Any]) -
         await connection.execute(sql, *params)
 
 
+async def _write_sqlite(connection: Any, records: list[tuple], people: list[tuple[str, Any]],
+                        now: datetime) -> None:
+    ids: dict[str, int] = {}
+    for chunk in _chunks(records, CHUNK):
+        sql = _insert_sql("opinions", _OPINION_COLUMNS, len(chunk), True, returning='"id","import_key"')
+        params = [value for record in chunk for value in record]
+        ids.update((key, opinion_id) for opinion_id, key in await _fetch(connection, True, sql, params))
+    contributors = [(ids[key], c.name, c.phone, c.region, c.occupation, now, NOTICE_VERSION) for key, c in people]
+    for chunk in _chunks(contributors, CHUNK):
+        sql = _insert_sql("contributors", _CONTRIBUTOR_COLUMNS, len(chunk), True)
+        await _execute(connection, True, sql, [value for record in chunk for value in record])
+
+
+async def _write_postgres(connection: Any, records: list[tuple], people: list[tuple[str, Any]],
+                          now: datetime) -> None:
+    if not records:
+        return
+    await connection.copy_records_to_table("opinions", records=records, columns=list(_OPINION_COLUMNS))
+    if not people:
+        return
+    wanted = [key for key, _ in people]
+    rows = await connection.fetch('SELECT "id", "import_key" FROM "opinions" WHERE "import_key" = ANY($1::varchar[])',
+                                  wanted)
+    ids = {row["import_key"]: row["id"] for row in rows}
+    contributors = [(ids[key], c.name, c.phone, c.region, c.occupation, now, NOTICE_VERSION) for key, c in people]
+    await connection.copy_records_to_table("contributors", records=contributors, columns=list(_CONTRIBUTOR_COLUMNS))
+
+
 async def _store(prepared: _Prepared, filename: str, content: bytes, keys: list[str], who: str,
                  entered_by: int | None) -> ImportResult:
-    """One transaction: multi-row INSERTs straight on the transaction's connection.
+    """One transaction, written straight on the transaction's connection.
 
-    piccolo builds each row as a Table object and a QueryString (about 0.5 ms a row);
-    plain parameterised INSERTs of CHUNK rows are about 20× faster on both engines.
+    piccolo builds each row as a Table object and a QueryString (about 0.5 ms a row).
+    SQLite gets multi-row INSERTs of CHUNK rows; PostgreSQL gets COPY (asyncpg's binary
+    copy), then one SELECT for the new ids.
     """
     draft = prepared.draft
     sqlite = db.is_sqlite()
@@ -400,31 +429,20 @@ async def _store(prepared: _Prepared, filename: str, content: bytes, keys: list[
             await _execute(tx.connection, sqlite, "PRAGMA cache_size = -131072", [])
         existing = await _existing_keys(keys)
         new = [r for r in prepared.rows if r.row.import_key not in existing]
-        receipts = iter(await _unique_receipts(len(new)))
+        receipts = await _unique_receipts(len(new))
         now = datetime.now(UTC)
         status = Status.UNSCREENED.value
-        for chunk in _chunks(new, CHUNK):
-            params: list[Any] = []
-            for r in chunk:
-                d = r.row.data
-                params.extend((
-                    draft.id, draft.current_version, d.article, next(receipts), d.text, d.suggestion, d.reason,
-                    r.channel, r.office, r.volunteer, r.activity, status, "", text_fingerprint(d.text, d.article),
-                    "", r.row.import_key, entered_by, now, now,
-                ))
-            sql = _insert_sql("opinions", _OPINION_COLUMNS, len(chunk), sqlite, returning='"id","import_key"')
-            ids = {key: opinion_id for opinion_id, key in await _fetch(tx.connection, sqlite, sql, params)}
-            people: list[Any] = []
-            count = 0
-            for r in chunk:
-                c = r.row.data.contributor
-                if c is not None:
-                    people.extend((ids[r.row.import_key], c.name, c.phone, c.region, c.occupation, now,
-                                   NOTICE_VERSION))
-                    count += 1
-            if count:
-                sql = _insert_sql("contributors", _CONTRIBUTOR_COLUMNS, count, sqlite)
-                await _execute(tx.connection, sqlite, sql, people)
+        records = [
+            (draft.id, draft.current_version, r.row.data.article, receipt, r.row.data.text, r.row.data.suggestion,
+             r.row.data.reason, r.channel, r.office, r.volunteer, r.activity, status, "",
+             text_fingerprint(r.row.data.text, r.row.data.article), "", r.row.import_key, entered_by, now, now)
+            for r, receipt in zip(new, receipts, strict=True)
+        ]
+        people = [(r.row.import_key, c) for r in new if (c := r.row.data.contributor) is not None]
+        if sqlite:
+            await _write_sqlite(tx.connection, records, people, now)
+        else:
+            await _write_postgres(tx.connection, records, people, now)
         await audit.record(
             "draft", draft.id, "import_opinions", who,
             after={"file": filename, "sha256": hashlib.sha256(content).hexdigest(), "rows": prepared.plan.total_rows,

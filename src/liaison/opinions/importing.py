@@ -370,6 +370,8 @@ def _fast_rows(found: list[tuple[bytes, bytes]], shared: list[str]) -> Iterator[
     row_number = -1
     cells: list[str] = []
     for attrs, inner in found:
+        if not inner:  # <c r="B2" s="1"/>: an empty (perhaps formatted) cell
+            continue
         ref = _CELL_REF.search(attrs)
         if ref is None:
             raise _NotPlain  # cells without positions: let openpyxl place them
@@ -391,10 +393,14 @@ def _fast_rows(found: list[tuple[bytes, bytes]], shared: list[str]) -> Iterator[
             match = _CELL_TYPE.search(attrs)
             kind = match.group(1) if match else b"n"
         if kind == b"inlineStr":
-            value = _rich_text(inner)
+            plain = inner[7:-9] if inner[:7] == b"<is><t>" and inner[-9:] == b"</t></is>" else None
+            value = _xml_text(plain) if plain is not None and b"<" not in plain else _rich_text(inner)
         else:
-            found_value = _VALUE.search(inner) if inner else None
-            raw = found_value.group(1) if found_value else b""
+            if inner[:3] == b"<v>" and inner[-4:] == b"</v>" and b"<" not in inner[3:-4]:
+                raw = inner[3:-4]
+            else:
+                found_value = _VALUE.search(inner)
+                raw = found_value.group(1) if found_value else b""
             if kind == b"s":
                 value = shared[int(raw)] if raw else ""
             elif kind == b"n":
