@@ -164,6 +164,8 @@ def main() -> None:
     parser.add_argument("--database-url", default=None)
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--python-driver", action="store_true", help="use the Python driver even if wrk is installed")
+    parser.add_argument("--no-worker", action="store_true",
+                        help="measure intake alone (LIAISON_RUN_WORKER=0: no clustering in the web process)")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT / "tests"))
     from conftest import sample_draft
@@ -173,6 +175,8 @@ def main() -> None:
                "PYTHONPATH": str(ROOT / "src")}
         if args.database_url:
             env["DATABASE_URL"] = args.database_url
+        if args.no_worker:
+            env["LIAISON_RUN_WORKER"] = "0"
         liaison = [sys.executable, "-m", "liaison.cli"]
         draft = Path(tmp) / "dog-rules.md"
         draft.write_text(sample_draft(), encoding="utf-8")
@@ -196,7 +200,7 @@ def main() -> None:
             engine = "postgresql" if args.database_url else "sqlite"
             driver = "wrk" if shutil.which("wrk") and not args.python_driver else "python"
             print(f"engine {engine}, workers {args.workers}, concurrency {args.concurrency}, "
-                  f"{args.seconds:.0f} s each, driver {driver}")
+                  f"{args.seconds:.0f} s each, driver {driver}, analysis worker {'off' if args.no_worker else 'on'}")
             receipts: list[str] = []
             acknowledged = None
             if driver == "wrk":
@@ -220,7 +224,7 @@ def main() -> None:
         finally:
             server.terminate()
             bare.terminate()
-            server.wait(timeout=30)
+            server.wait(timeout=60)
             bare.wait(timeout=30)
         stored = _count(env) - before
         if acknowledged is not None:  # wrk counts 201s; receipts are unique by constraint

@@ -54,7 +54,10 @@ def create_app(settings: Settings, *, manage_database: bool = True) -> Litestar:
     async def on_shutdown() -> None:
         worker_stop.set()
         for task in worker_tasks:
-            await task
+            try:
+                await asyncio.wait_for(task, timeout=10)
+            except TimeoutError:  # a round in progress is safe to abandon: it is one transaction
+                pass
         await db.disconnect()
 
     return Litestar(

@@ -21,7 +21,7 @@ from liaison.analysis.cluster import NearDuplicateIndex
 from liaison.audit import service as audit
 from liaison.clusters.tables import AnalysisState, Cluster, ClusterMember
 from liaison.core.errors import Invalid, NotFound
-from liaison.db import transaction
+from liaison.db import bulk_insert, transaction
 from liaison.drafts.tables import DraftArticle, DraftVersion
 from liaison.opinions.tables import Opinion
 
@@ -29,7 +29,7 @@ __all__ = ["Analyzer", "assign_pending", "cluster_detail", "list_clusters", "mer
            "rebuild", "set_summary"]
 
 log = logging.getLogger("liaison.clusters")
-BATCH = 2000
+BATCH = 500  # opinions per round: bounded so the web process stays responsive
 
 
 def _now() -> datetime:
@@ -125,38 +125,71 @@ async def _assign_draft(analyzer: Analyzer, draft_id: int) -> int:
     ).order_by(Opinion.id).limit(BATCH).run()
     if not rows:
         return 0
+    batch_ids = [r["id"] for r in rows]
     decided = {
         r["opinion"] for r in await ClusterMember.select(ClusterMember.opinion).where(
-            ClusterMember.opinion.is_in([r["id"] for r in rows])
+            ClusterMember.opinion.is_in(batch_ids)
         ).run()
     }
-    rep_cluster: dict[int, int] = {}
+    # 1. The machine's choice for each opinion (CPU only): the opinion id of its representative.
+    rep_of: dict[int, int] = {}
+    for row in rows:
+        position = entry.index.add(row["text"])
+        entry.opinion_ids.append(row["id"])
+        rep_of[row["id"]] = entry.opinion_ids[position]  # add() returns the representative's position
+    new_reps = [r for r in rows if rep_of[r["id"]] == r["id"] and r["id"] not in decided]
+    earlier_reps = sorted({rep for oid, rep in rep_of.items() if rep != oid and rep not in rep_of})
     async with transaction():
+        # 2. Clusters the earlier representatives belong to (a person may have moved them).
+        cluster_of: dict[int, int] = {}
+        for start in range(0, len(earlier_reps), 500):
+            for m in await ClusterMember.select(ClusterMember.opinion, ClusterMember.cluster).where(
+                ClusterMember.opinion.is_in(earlier_reps[start:start + 500])
+            ).run():
+                cluster_of[m["opinion"]] = m["cluster"]
+        # 3. New clusters in one statement, then their ids.
+        now = _now()
+        joining: dict[int, int] = {}
         for row in rows:
-            position = entry.index.add(row["text"])
-            entry.opinion_ids.append(row["id"])
+            if row["id"] not in decided:
+                joining[rep_of[row["id"]]] = joining.get(rep_of[row["id"]], 0) + 1
+        await bulk_insert(Cluster, ["draft", "representative", "article", "summary", "size", "reviewed_by",
+                                    "created_at", "updated_at"],
+                          [(draft_id, r["id"], r["article"], "", joining.get(r["id"], 0), "", now, now)
+                           for r in new_reps])
+        new_rep_ids = {r["id"] for r in new_reps}
+        reps = [r["id"] for r in new_reps]
+        for start in range(0, len(reps), 500):
+            for c in await Cluster.select(Cluster.id, Cluster.representative).where(
+                (Cluster.draft == draft_id) & Cluster.representative.is_in(reps[start:start + 500])
+            ).run():
+                cluster_of.setdefault(c["representative"], c["id"])
+        # 4. Memberships in one statement; sizes of the clusters that grew.
+        members: list[tuple[Any, ...]] = []
+        grown: dict[int, int] = {}
+        for row in rows:
             if row["id"] in decided:
-                continue  # a person already placed it (e.g. before a rebuild)
-            rep_opinion = entry.opinion_ids[position]  # add() returns the representative's position
-            cluster_id = rep_cluster.get(rep_opinion)
-            if cluster_id is None and rep_opinion != row["id"]:
-                member = await ClusterMember.select(ClusterMember.cluster).where(
-                    ClusterMember.opinion == rep_opinion
-                ).first().run()
-                cluster_id = member["cluster"] if member else None
-            if cluster_id is None:
-                created = await Cluster.insert(Cluster(draft=draft_id, representative=row["id"],
-                                                       article=row["article"], size=0)).run()
-                cluster_id = created[0]["id"]
-            rep_cluster[rep_opinion] = cluster_id
-            await ClusterMember.insert(ClusterMember(cluster=cluster_id, opinion=row["id"], source="machine")).run()
-        await _refresh_sizes(draft_id, set(rep_cluster.values()))
+                continue
+            cluster_id = cluster_of.get(rep_of[row["id"]])
+            if cluster_id is None:  # its representative was placed by a person into no cluster yet
+                continue
+            members.append((cluster_id, row["id"], "machine", "", now))
+            if rep_of[row["id"]] not in new_rep_ids:  # new clusters were created with their size
+                grown[cluster_id] = grown.get(cluster_id, 0) + 1
+        await bulk_insert(ClusterMember, ["cluster", "opinion", "source", "decided_by", "decided_at"], members)
+        await bulk_update_sizes(grown)
         await AnalysisState.update({
             AnalysisState.last_opinion: rows[-1]["id"], AnalysisState.indexed: len(entry.opinion_ids),
-            AnalysisState.updated_at: _now(),
+            AnalysisState.updated_at: now,
         }).where(AnalysisState.draft == draft_id).run()
     analyzer.save(draft_id)
     return len(rows)
+
+
+async def bulk_update_sizes(grown: dict[int, int]) -> None:
+    """Add to the size of each cluster that gained members."""
+    for cluster_id, added in grown.items():
+        await Cluster.raw("UPDATE clusters SET size = size + {} WHERE id = {}", added, cluster_id).run()
 
 
 async def _refresh_sizes(draft_id: int, only: set[int] | None = None) -> None:
