@@ -27,6 +27,7 @@ run: setup
 
 ## The whole test suite (set LIAISON_TEST_POSTGRES=1 to run database tests on PostgreSQL too).
 test: $(STAMP)
+	bin/ensure-chromium
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)

@@ -33,6 +33,11 @@ def _rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+def _child_rss_mb() -> float:
+    """Peak RSS of the largest finished child (the forked worker of ``cluster_texts``)."""
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+
 def main() -> None:
     sys.stdout.reconfigure(line_buffering=True)
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -41,6 +46,7 @@ def main() -> None:
     ap.add_argument("--probe", type=int, default=2000, help="incremental additions timed")
     ap.add_argument("--index-n", type=int, default=None, help="opinions indexed before probing (default --n)")
     ap.add_argument("--skip-index", action="store_true")
+    ap.add_argument("--workers", type=int, default=None, help="cluster_texts workers (default: auto)")
     args = ap.parse_args()
 
     t0 = time.perf_counter()
@@ -51,10 +57,10 @@ def main() -> None:
     rss0 = _rss_mb()
 
     t0 = time.perf_counter()
-    pred = cluster_texts(ds.texts, draft_texts=ds.draft_texts)
+    pred = cluster_texts(ds.texts, draft_texts=ds.draft_texts, workers=args.workers)
     el = time.perf_counter() - t0
     print(f"cluster_texts: {args.n / el:,.0f} texts/s, {el:.2f}s total, {len(set(pred)):,} clusters")
-    print(f"peak RSS {_rss_mb():,.0f} MB (after generation {rss0:,.0f} MB)")
+    print(f"peak RSS {_rss_mb():,.0f} MB (after generation {rss0:,.0f} MB), worker peak RSS {_child_rss_mb():,.0f} MB")
     q = evaluate(pred, ds.labels, ds.hard_pairs)
     print("quality (this set):", q.summary())
     small = generate(5000, seed=12345)

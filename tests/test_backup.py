@@ -66,12 +66,16 @@ def test_sqlite_backup_restores_into_a_fresh_database_identically(tmp_path: Path
 
 @pytest.mark.skipif(not os.environ.get("LIAISON_TEST_POSTGRES"), reason="PostgreSQL backups run when LIAISON_TEST_POSTGRES is set")
 def test_postgres_backup_with_pg_dump_restores_with_pg_restore(tmp_path: Path) -> None:
-    import asyncio
     import secrets
 
-    from conftest import _create_pg_database, _drop_pg_database
+    # psql rather than asyncio.run: a session-wide event loop (Playwright's) may be running.
+    def psql(sql: str) -> None:
+        subprocess.run(["psql", "-q", "-h", "127.0.0.1", "-U", "postgres", "-d", "postgres", "-c", sql],
+                       check=True, capture_output=True)
 
-    source, target = asyncio.run(_create_pg_database()), asyncio.run(_create_pg_database())
+    source, target = (f"liaison_test_backup_{secrets.token_hex(4)}" for _ in range(2))
+    psql(f'CREATE DATABASE "{source}"')
+    psql(f'CREATE DATABASE "{target}"')
     try:
         env = _env(tmp_path, "unused")
         env["DATABASE_URL"] = f"postgresql://postgres@127.0.0.1:5432/{source}"
@@ -92,5 +96,5 @@ def test_postgres_backup_with_pg_dump_restores_with_pg_restore(tmp_path: Path) -
                                          capture_output=True, text=True).stdout.strip())
         assert counts[0] == counts[1] and counts[0].startswith("1|3|")
     finally:
-        asyncio.run(_drop_pg_database(source))
-        asyncio.run(_drop_pg_database(target))
+        psql(f'DROP DATABASE IF EXISTS "{source}" WITH (FORCE)')
+        psql(f'DROP DATABASE IF EXISTS "{target}" WITH (FORCE)')

@@ -29,6 +29,7 @@ from liaison.network.web import ROUTES as NETWORK_ROUTES
 from liaison.audit.web import ROUTES as AUDIT_ROUTES
 from liaison.web.auth import auth_middleware
 from liaison.web.errors import exception_handlers
+from liaison.web.headers import security_headers_middleware
 from liaison.web.templating import build_template_engine
 
 __all__ = ["STATIC_DIR", "create_app"]
@@ -77,7 +78,7 @@ def create_app(settings: Settings, *, manage_database: bool = True) -> Litestar:
         ],
         on_startup=[on_startup] if manage_database else [],
         on_shutdown=[on_shutdown] if manage_database else [],
-        middleware=[auth_middleware],
+        middleware=[security_headers_middleware, auth_middleware],
         csrf_config=CSRFConfig(
             secret=settings.secret_key,
             cookie_name="liaison_csrf",

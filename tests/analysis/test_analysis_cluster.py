@@ -107,3 +107,35 @@ def test_batch_and_incremental_agree_on_simple_cases() -> None:
     ix = NearDuplicateIndex()
     assert [ix.add(t) for t in texts] == cluster_texts(texts)
     assert np.array_equal(np.array(cluster_texts(texts)), np.array([0, 0, 2, 3]))
+
+
+CHAIN_C = "建议在小区和公园里划定专门的遛狗区域，老人和孩子很难躲避突然扑过来的犬只，请相关部门严格执法，加强对养犬人的宣传教育，形成文明养犬的风气"
+CHAIN_A = CHAIN_C + "。我们小区里牵引绳长度不超过1.5米的很少见"
+CHAIN_B = CHAIN_C + "。我们小区里牵引绳长度不超过2米的很少见"
+
+
+def test_conflicting_pair_never_meets_in_a_third_cluster(tmp_path: Path) -> None:
+    # A ~ C and B ~ C with no conflict (each adds a remark to C), but A and B conflict (1.5米 / 2米):
+    # whatever the order, A and B must not end up in one cluster, batch or incremental.
+    import itertools
+
+    from liaison.analysis.normalize import normalize_many
+
+    a, b, c = (proposal(t) for t in normalize_many([CHAIN_A, CHAIN_B, CHAIN_C], breaks=True))
+    assert conflict(a, b) and not conflict(a, c) and not conflict(b, c)
+    for perm in itertools.permutations(range(3)):
+        texts = [(CHAIN_A, CHAIN_B, CHAIN_C)[i] for i in perm]
+        ia, ib = perm.index(0), perm.index(1)
+        batch = cluster_texts(texts)
+        ix = NearDuplicateIndex()
+        inc = [ix.add(t) for t in texts]
+        assert batch[ia] != batch[ib], (perm, batch)
+        assert inc[ia] != inc[ib], (perm, inc)
+        assert batch[perm.index(2)] in (batch[ia], batch[ib])  # C still joins one of them
+    # the members that guard a cluster survive save/load
+    ix = NearDuplicateIndex()
+    assert [ix.add(CHAIN_C), ix.add(CHAIN_A)] == [0, 0]
+    ix.save(tmp_path / "chain.npz")
+    again = NearDuplicateIndex.load(tmp_path / "chain.npz")
+    assert again.add(CHAIN_B) == 2
+    assert again.add(CHAIN_A + "！") == 0

@@ -20,8 +20,9 @@ Pure domain code: numpy and the standard library.
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -36,8 +37,14 @@ __all__ = ["BANDS", "ROWS", "NearDuplicateIndex", "cluster_texts"]
 BANDS = 16
 ROWS = 4
 _MIN_EQUAL = int(np.ceil(THRESHOLD * NUM_PERM))
-_FORMAT = 1
+_FORMAT = 2  # 2: the members of other fingerprints are saved too (1 is still read)
 _BUCKET_CAP = 32  # representatives remembered per LSH bucket in the incremental index
+# members other than the representative are compared strictly: a number or negation is an edit only
+# next to a shared run of this many characters (two different remarks often share a 3-gram by chance)
+_MEMBER_SHARED = 8
+# near-copies (one number or negation changed) are at least this alike; remark-added copies of a
+# campaign text are less alike than that to each other
+_NEAR_EQUAL = 56
 
 
 def _digest(normalized: str) -> bytes:
@@ -65,6 +72,17 @@ def _features(
     return sig, props, guard
 
 
+def _previous_in_bucket(keys: np.ndarray) -> np.ndarray:
+    """For each row and band, the latest earlier row with the same key, or -1."""
+    prev = np.full(keys.shape, -1, dtype=np.int64)
+    for b in range(keys.shape[1]):
+        col = keys[:, b]
+        order = np.argsort(col, kind="stable")
+        same = col[order][1:] == col[order][:-1]
+        prev[order[1:][same], b] = order[:-1][same]
+    return prev
+
+
 def _first_in_bucket(keys: np.ndarray) -> np.ndarray:
     """For each row and band, the earliest row with the same key."""
     firsts = np.empty(keys.shape, dtype=np.int64)
@@ -81,38 +99,90 @@ def _first_in_bucket(keys: np.ndarray) -> np.ndarray:
     return firsts
 
 
-def cluster_texts(texts: Sequence[str], *, draft_texts: Sequence[str] = ()) -> list[int]:
-    """For every text, the position of its cluster's representative (its earliest member)."""
+_PARALLEL_MIN = 50_000  # below this many texts a second process costs more than it saves
+_JOB: Callable[[int, int], object] | None = None  # what a forked worker runs (inherited, not pickled)
+
+
+def _run_job(start: int, stop: int) -> object:
+    assert _JOB is not None
+    return _JOB(start, stop)
+
+
+def _halves(fn: Callable[[int, int], object], n: int, workers: int) -> list[object]:
+    """``[fn(0, n)]``, or ``[fn(0, mid), fn(mid, n)]`` with the second half in a forked process.
+
+    The per-text steps (normalisation, masking, signatures, proposals) are independent per text;
+    the worker inherits the inputs through ``fork`` (nothing is pickled on the way in) and sends
+    back only its results.
+    """
+    global _JOB
+    if workers < 2 or n < _PARALLEL_MIN or "fork" not in multiprocessing.get_all_start_methods():
+        return [fn(0, n)]
+    mid = n // 2
+    _JOB = fn
+    try:
+        with multiprocessing.get_context("fork").Pool(1) as pool:
+            second = pool.apply_async(_run_job, (mid, n))
+            first = fn(0, mid)
+            return [first, second.get()]
+    finally:
+        _JOB = None
+
+
+def _default_workers() -> int:
+    return min(2, os.cpu_count() or 1)
+
+
+def cluster_texts(
+    texts: Sequence[str], *, draft_texts: Sequence[str] = (), workers: int | None = None
+) -> list[int]:
+    """For every text, the position of its cluster's representative (its earliest member).
+
+    ``workers``: processes for the per-text steps (default: 2 when the machine has 2 cores and
+    there are at least 50,000 texts; the result does not depend on it).
+    """
     mask = DraftMask.from_texts(draft_texts)
     n = len(texts)
-    broken = normalize_many(texts, breaks=True)
-    norm = [t.replace("|", "") for t in broken]
+    w = _default_workers() if workers is None else workers
+    broken: list[str] = []
+    for part in _halves(lambda a, b: normalize_many(texts[a:b], breaks=True), n, w):
+        broken.extend(part)  # type: ignore[arg-type]
     first: dict[str, int] = {}
     exact_of = np.empty(n, dtype=np.int64)
     uniq: list[int] = []
     setdefault = first.setdefault
-    for i, t in enumerate(norm):
-        j = setdefault(t, i)
+    for i, t in enumerate(broken):
+        j = setdefault(t.replace("|", ""), i)
         exact_of[i] = j
         if j == i:
             uniq.append(i)
+    norm_u = list(first)  # insertion order = order of first occurrence = uniq
     del first
-    u_pos = np.array(uniq, dtype=np.int64)
-    rep_u = _cluster_unique([norm[i] for i in uniq], mask, [broken[i] for i in uniq])
+    broken_u = [broken[i] for i in uniq]
     del broken
+    u_pos = np.array(uniq, dtype=np.int64)
+    rep_u = _cluster_unique(norm_u, mask, broken_u, workers=w)
     rep_pos = u_pos[rep_u]  # representative position for each unique text
     u_index = np.full(n, -1, dtype=np.int64)
     u_index[u_pos] = np.arange(len(u_pos))
     return rep_pos[u_index[exact_of]].tolist()
 
 
-def _cluster_unique(texts: list[str], mask: DraftMask, broken: list[str] | None = None) -> np.ndarray:
+def _cluster_unique(
+    texts: list[str], mask: DraftMask, broken: list[str] | None = None, workers: int = 1
+) -> np.ndarray:
     """Leader clustering of distinct normalised texts; returns the representative index of each."""
     n = len(texts)
     rep = np.arange(n, dtype=np.int64)
     if n == 0:
         return rep
-    sig, props, guard = _features(texts, mask, broken)
+    parts = _halves(
+        lambda a, b: _features(texts[a:b], mask, None if broken is None else broken[a:b]), n, workers
+    )
+    sig = np.concatenate([p[0] for p in parts])  # type: ignore[index]
+    props = [x for p in parts for x in p[1]]  # type: ignore[index]
+    guard = np.concatenate([p[2] for p in parts])  # type: ignore[index]
+    del parts
     has = sig[:, 0] != EMPTY
     idx = np.flatnonzero(has)
     if len(idx) < 2:
@@ -137,15 +207,64 @@ def _cluster_unique(texts: list[str], mask: DraftMask, broken: list[str] | None 
         good[a : a + step] = np.count_nonzero(s[x] == s[y], axis=1) >= _MIN_EQUAL
     pi, pc = pi[good], pc[good]
     gl = g.tolist()
+    # near neighbours: for each band, the latest earlier text with the same key; the similar ones of
+    # another fingerprint are checked when a text joins a cluster they belong to (a member that has
+    # the representative's fingerprint is not in ``members``, but its near-copy with one number or
+    # negation changed finds it here)
+    plain = _keys(s)
+    prev = _previous_in_bucket(plain)
+    del plain
+    nc = prev.reshape(-1)
+    ni = np.repeat(local, prev.shape[1])
+    ok = nc >= 0
+    npair = np.unique(ni[ok] * m + nc[ok])
+    ni, nc = npair // m, npair % m
+    keep = g[ni] != g[nc]
+    ni, nc = ni[keep], nc[keep]
+    if len(ni):
+        keep = np.count_nonzero(s[ni] == s[nc], axis=1) >= _NEAR_EQUAL
+        ni, nc = ni[keep], nc[keep]
+    near: dict[int, list[int]] = {}
+    for x, y in zip(ni.tolist(), nc.tolist()):
+        near.setdefault(x, []).append(y)
+    # per cluster, the first member of each distinct fingerprint (the representative's own included):
+    # a newcomer must not conflict with any of them, so two halves of a close-but-different pair
+    # never meet in a third opinion's cluster, whatever the order of arrival
+    members: dict[int, dict[int, int]] = {}
+    # (newcomer fingerprint, member) → conflict: copies with the same remark structure repeat a lot
+    verdict: dict[tuple[int, int], bool] = {}
 
-    def verified(a: int, b: int, sim_known: bool = False) -> bool:
-        if not sim_known and np.count_nonzero(s[a] == s[b]) < _MIN_EQUAL:
+    def joins(it: int, r: int, sim_known: bool) -> bool:
+        if not sim_known and np.count_nonzero(s[it] == s[r]) < _MIN_EQUAL:
             return False
-        # same fingerprint: same numbers and negations; else only a real conflict keeps them apart
-        return gl[a] == gl[b] or not conflict(pr[a], pr[b])
+        f = gl[it]
+        mem = members.get(r)
+        if mem is None:
+            mem = {gl[r]: r}
+        for fj, j in mem.items():
+            if fj == f:
+                continue  # same numbers and negations as a member: no conflict
+            c = verdict.get((f, j))
+            if c is None:
+                if j != r and np.count_nonzero(s[it] == s[j]) < _MIN_EQUAL:
+                    continue  # not alike enough for their numbers and negations to be compared
+                c = verdict[(f, j)] = conflict(pr[it], pr[j], 3 if j == r else _MEMBER_SHARED)
+            if c:
+                return False
+        for j in near.get(it, ()):
+            if lrl[j] == r:
+                c = verdict.get((f, j))
+                if c is None:
+                    c = verdict[(f, j)] = conflict(pr[it], pr[j], _MEMBER_SHARED)
+                if c:
+                    return False
+        if f not in mem:
+            mem[f] = it
+            members[r] = mem
+        return True
 
     # sequential resolution: join the earliest similar candidate that is a representative (or
-    # whose representative is similar too) and whose proposal does not conflict; else lead
+    # whose representative is similar too) and whose proposal conflicts with none of its members'
     lrl = list(range(m))
     if len(pi):
         starts = np.flatnonzero(np.r_[True, pi[1:] != pi[:-1]])
@@ -158,7 +277,7 @@ def _cluster_unique(texts: list[str], mask: DraftMask, broken: list[str] | None 
                 if r in tried:
                     continue
                 tried.add(r)
-                if verified(it, r, sim_known=r == c):
+                if joins(it, r, r == c):
                     lrl[it] = r
                     break
     rep[idx] = idx[np.array(lrl, dtype=np.int64)]
@@ -184,6 +303,10 @@ class NearDuplicateIndex:
         self._guard = np.empty(1024, dtype=np.uint64)
         self._props: list[Proposal] = []
         self._buckets: dict[int, int | list[int]] = {}
+        # per representative slot: members whose fingerprint differs from the representative's and from
+        # each other's — (fingerprint, proposal, signature); a newcomer must conflict with none of them
+        self._members: dict[int, list[tuple[int, Proposal, np.ndarray]]] = {}
+        self._verdict: dict[tuple[int, int, int], bool] = {}  # (fingerprint, slot, member) → conflict
 
     def __len__(self) -> int:
         return len(self._rep_of)
@@ -241,9 +364,33 @@ class NearDuplicateIndex:
             gd = self._guard[slots] == guard[0]
             for c, slot, e, same in zip(cands, slots, eq.tolist(), gd.tolist()):
                 if e >= _MIN_EQUAL and (same or not conflict(prop, self._props[slot])):
-                    self._rep_of.append(c)
-                    return c
+                    if self._members_agree(slot, sig[0], int(guard[0]), prop, bool(same)):
+                        self._rep_of.append(c)
+                        return c
         return self._new_rep(pos, sig[0], guard[0], prop, keys)
+
+    def _members_agree(self, slot: int, sig: np.ndarray, guard: int, prop: Proposal, same: bool) -> bool:
+        """No conflict with the cluster's members of other fingerprints; remember a new fingerprint."""
+        mem = self._members.get(slot)
+        known = same
+        if mem:
+            verdict = self._verdict
+            if len(verdict) > 1_000_000:
+                verdict.clear()
+            for k, (g, p, s) in enumerate(mem):
+                if g == guard:
+                    known = True  # same numbers and negations as this member
+                    continue
+                c = verdict.get((guard, slot, k))
+                if c is None:
+                    if np.count_nonzero(s == sig) < _MIN_EQUAL:
+                        continue
+                    c = verdict[(guard, slot, k)] = conflict(prop, p, _MEMBER_SHARED)
+                if c:
+                    return False
+        if not known:
+            self._members.setdefault(slot, []).append((guard, prop, sig.copy()))
+        return True
 
     def _new_rep(self, pos: int, sig: np.ndarray, guard: np.uint64, prop: Proposal, keys: list[int] | None) -> int:
         slot = len(self._reps)
@@ -292,14 +439,24 @@ class NearDuplicateIndex:
                 mask_hashes=self.mask.hashes,
                 mask_articles=self.mask.articles,
                 mask_min_len=np.array([self.mask.min_len]),
+                member_slot=np.array([k for k, v in self._members.items() for _ in v], dtype=np.int64),
+                member_guard=np.array([g for v in self._members.values() for g, _, _ in v], dtype=np.uint64),
+                member_text=np.array([p.text for v in self._members.values() for _, p, _ in v], dtype=np.str_),
+                member_quoted=np.array(
+                    [",".join(map(str, p.quoted)) for v in self._members.values() for _, p, _ in v], dtype=np.str_
+                ),
+                member_sig=np.array(
+                    [x for v in self._members.values() for _, _, x in v], dtype=np.uint32
+                ).reshape(-1, NUM_PERM),
             )
         os.replace(tmp, path)
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> NearDuplicateIndex:
         with np.load(path, allow_pickle=False) as z:
-            if int(z["format"][0]) != _FORMAT:
-                raise ValueError(f"unsupported index format {int(z['format'][0])}")
+            fmt = int(z["format"][0])
+            if fmt not in (1, _FORMAT):
+                raise ValueError(f"unsupported index format {fmt}")
             mask = DraftMask(z["mask_hashes"], z["mask_articles"], int(z["mask_min_len"][0]))
             self = cls(mask=mask)
             self._rep_of = z["rep_of"].tolist()
@@ -310,7 +467,23 @@ class NearDuplicateIndex:
             guard = z["guard"]
             rep_text = z["rep_text"].tolist()
             rep_quoted = z["rep_quoted"].tolist()
+            if fmt >= 2:
+                members = list(
+                    zip(
+                        z["member_slot"].tolist(),
+                        z["member_guard"].tolist(),
+                        z["member_text"].tolist(),
+                        z["member_quoted"].tolist(),
+                        z["member_sig"],
+                    )
+                )
+            else:
+                members = []
         from liaison.analysis.verify import proposal
+
+        for slot, g, t, q, msig in members:
+            p = proposal(t, frozenset(int(x) for x in q.split(",") if x))
+            self._members.setdefault(slot, []).append((g, p, msig.copy()))
 
         self._props = [
             proposal(t, frozenset(int(x) for x in q.split(",") if x)) for t, q in zip(rep_text, rep_quoted)

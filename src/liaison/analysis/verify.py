@@ -24,6 +24,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 __all__ = ["THRESHOLD", "Proposal", "compatible", "conflict", "fingerprint", "fingerprints", "proposal", "proposals"]
 
@@ -90,6 +91,7 @@ def number_value(s: str) -> str:
     return f"{v:g}"
 
 
+@lru_cache(maxsize=65536)
 def _canon_number(tok: str) -> str:
     m = _SPLIT.match(tok)
     if not m:
@@ -118,15 +120,44 @@ class Proposal:
     quoted: tuple[int, ...] = ()
     text: str = ""
     _grams: frozenset[str] | None = field(default=None, compare=False, repr=False)
+    _toks: tuple | None = field(default=None, compare=False, repr=False)
+    _bag: tuple | None = field(default=None, compare=False, repr=False)
 
     def grams(self) -> frozenset[str]:
-        """Character 3-grams of ``text`` (cached: a representative is compared many times)."""
+        """Character 3-grams of ``text`` (cached)."""
         g = self._grams
         if g is None:
             t = self.text
             g = frozenset([t[i : i + 3] for i in range(len(t) - 2)])
             object.__setattr__(self, "_grams", g)
         return g
+
+    def tokens(self) -> tuple[tuple[int, int, str | None], ...]:
+        """(start, end, canonical number or None for a negation/support word prefixed '-'/'+') in ``text``.
+
+        Cached: :func:`conflict` looks at the same representative many times.
+        """
+        t = self._toks
+        if t is None:
+            out = []
+            for m in _TOKEN.finditer(self.text):
+                if m.group(1):
+                    continue
+                if m.group(3):
+                    out.append((m.start(), m.end(), "#" + _canon_number(m.group(3))))
+                else:
+                    out.append((m.start(), m.end(), "-" if m.group(4) else "+"))
+            t = tuple(out)
+            object.__setattr__(self, "_toks", t)
+        return t
+
+    def bag(self) -> tuple[Counter[str], Counter[str]]:
+        """(number values, negation words) as multisets (cached), for :func:`_tokens_within`."""
+        b = self._bag
+        if b is None:
+            b = (Counter(v for _, v in self.numbers), Counter(w for w, _ in self.negations))
+            object.__setattr__(self, "_bag", b)
+        return b
 
     def fingerprint(self) -> int:
         raw = (
@@ -195,39 +226,75 @@ _LEFT = 4  # …and this close to shared text before it (else it ends an added r
 _ATTACHED = 2  # a changed number/negation this close to shared text is an edit, not an added remark
 
 
-def _edits(x: str, grams: set[str]) -> Counter[str]:
-    """Numbers and negation/support words of ``x`` that the other text lacks and that bear on shared text.
+def _edits(a: Proposal, other: str, min_shared: int = 3) -> Counter[str]:
+    """Numbers and negation/support words of ``a.text`` that ``other`` lacks and that bear on shared text.
 
-    ``grams``: the other text's character 3-grams. A position of ``x`` is shared
-    when a 3-gram covering it occurs there. A number or negation not shared, and
-    close to shared text within its clause (a number on both sides, a negation
-    before it: within ``_LEFT`` and ``_ATTACHED`` characters), is an edit of what
-    both texts say (1.5米→2米, 应当→不应当一律禁止); one that ends or starts a longer
-    unshared stretch of its clause belongs to an added remark and does not count.
+    A position of ``x = a.text`` is shared when a 3-gram of ``x`` covering it also
+    occurs in ``other`` (a substring test: the 3-grams of ``other`` are exactly its
+    3-character substrings, so no gram set is built; coverage is only looked at
+    around tokens). A number or negation not shared, and close to shared text
+    within its clause (a number on both sides, a negation before it: within
+    ``_LEFT`` and ``_ATTACHED`` characters), is an edit of what both texts say
+    (1.5米→2米, 应当→不应当一律禁止); one that ends or starts a longer unshared
+    stretch of its clause belongs to an added remark and does not count.
+
+    ``min_shared`` > 3 (strict): only runs of at least that many characters shared
+    with ``other`` count as shared (a lone 3-gram met by chance does not), and a
+    token preceded by unshared characters back to the start of its clause is not
+    an edit (two different remarks that end alike).
     """
+    strict = min_shared > 3
+    out: Counter[str] = Counter()
+    toks = a.tokens()
+    if not toks:
+        return out
+    x = a.text
     n = len(x)
-    hit = [x[i : i + 3] in grams for i in range(n - 2)] + [False, False]
-    # position p is shared when a 3-gram of the other text covers it
-    covered = [hit[p] or (p >= 1 and hit[p - 1]) or (p >= 2 and hit[p - 2]) for p in range(n)]
+    last = n - 3
+    memo: dict[int, bool] = {}
+    if min_shared > 3:
+        hit = [x[i : i + 3] in other for i in range(n - 2)]
+        covered = [False] * n
+        i = 0
+        while i < len(hit):
+            if hit[i]:
+                j = i
+                while j < len(hit) and hit[j]:
+                    j += 1
+                # 3-grams i..j-1 cover characters i..j+1; a run that reaches either end of the text counts
+                if j - i + 2 >= min_shared or i == 0 or j == len(hit):
+                    covered[i : j + 2] = [True] * (j + 2 - i)
+                i = j
+            else:
+                i += 1
+        memo = dict(enumerate(covered))
 
     def cov(p: int) -> bool:
-        return covered[p]
+        c = memo.get(p)
+        if c is None:
+            c = False
+            for i in (p - 2, p - 1, p):
+                if 0 <= i <= last and x[i : i + 3] in other:
+                    c = True
+                    break
+            memo[p] = c
+        return c
 
-    out: Counter[str] = Counter()
-    for m in _TOKEN.finditer(x):
-        if m.group(1):
-            continue
-        st, en = m.start(), m.end()
-        if all(covered[st:en]):
+    for st, en, kind in toks:
+        if all(cov(p) for p in range(st, en)):
             continue
         # uncovered characters between the token and the shared text next to it
-        hi = en
-        while hi < n and x[hi] != "|" and not cov(hi):
-            hi += 1
         lo = st
         while lo > 0 and x[lo - 1] != "|" and not cov(lo - 1):
             lo -= 1
         left = st - lo
+        if left > _LEFT:  # not attached on the left: the tail of an added remark
+            continue
+        if strict and left and (lo == 0 or x[lo - 1] == "|"):
+            continue  # an unshared start of a clause: a different remark, not an edit of shared wording
+        hi = en
+        while hi < n and x[hi] != "|" and not cov(hi):
+            hi += 1
         if hi < n and x[hi] == "|":
             # the clause ends here: attached if nothing unshared follows the token, else an added remark
             right = 0 if hi == en else n
@@ -238,19 +305,16 @@ def _edits(x: str, grams: set[str]) -> Counter[str]:
         else:  # the text ends in this difference: an edit only if the whole difference is short
             right = 0 if hi - lo <= _ATTACHED + 4 else n
             target = "$"
-        # attached on both sides: an edit of shared wording, not the tail of an added remark
-        if left > _LEFT:
-            continue
-        if m.group(3):
+        if kind[0] == "#":
             if right > _LEFT:
                 continue
-            out["#" + _canon_number(m.group(3))] += 1
+            out[kind] += 1
         elif right <= _ATTACHED:  # a negation or support word bears on what follows it
-            out[("-" if m.group(4) else "+") + target] += 1
+            out[kind + target] += 1
     return out
 
 
-def conflict(a: Proposal, b: Proposal) -> bool:
+def conflict(a: Proposal, b: Proposal, min_shared: int = 3) -> bool:
     """True when two similar texts make different proposals.
 
     Where the texts differ in a short stretch, the numbers (with units) and the
@@ -263,18 +327,16 @@ def conflict(a: Proposal, b: Proposal) -> bool:
         return True
     if a.numbers == b.numbers and a.negations == b.negations and a.supports == b.supports:
         return False
-    ea = _edits(a.text, b.grams())
+    ea = _edits(a, b.text, min_shared)
     if not ea and _tokens_within(b, a):
         return False  # nothing of a's edits, and b has no number/negation that a lacks
-    return ea != _edits(b.text, a.grams())
+    return ea != _edits(b, a.text, min_shared)
 
 
 def _tokens_within(b: Proposal, a: Proposal) -> bool:
     """Every number and negation of b also occurs in a (as values, ignoring position)."""
-    an = Counter(v for _, v in a.numbers)
-    bn = Counter(v for _, v in b.numbers)
-    ag = Counter(w for w, _ in a.negations)
-    bg = Counter(w for w, _ in b.negations)
+    an, ag = a.bag()
+    bn, bg = b.bag()
     return not (bn - an) and not (bg - ag) and b.supports <= a.supports
 
 

@@ -93,11 +93,35 @@ async def _draft_page(request: Request, slug: str, *, public: bool, version: int
     )
 
 
+def _jump_target(n: str) -> int | None:
+    """What a reader typed in the jump box: 12, １２, 十二, 第十二条."""
+    from liaison.drafts.numerals import parse_number
+
+    value = n.strip().removeprefix("第").removesuffix("条").strip()
+    try:
+        return parse_number(value) if value else None
+    except ValueError:
+        return None
+
+
+async def _jump(request: Request, slug: str, n: str, *, public: bool, base: str) -> Template | Redirect:
+    """``?n=…`` from the jump box (works without JavaScript): go to the article, or say it is not there."""
+    number = _jump_target(n)
+    draft = await service.get_draft(slug, public=public)
+    numbers = [a["number"] for a in await service.get_articles(draft)]
+    if number in numbers:
+        return Redirect(f"{base}#art-{number}", status_code=303)
+    page = await _draft_page(request, slug, public=public)
+    span = f"第{numbers[0]}条至第{numbers[-1]}条" if numbers else "没有条文"
+    page.context["jump_error"] = f"没有找到“{n.strip()[:20]}”：本草案为{span}。"
+    return page
+
+
 @get("/drafts/{slug:str}", include_in_schema=False)
 async def draft_page(request: Request, slug: FromPath[str], n: FromQuery[str | None] = None) -> Template | Redirect:
     """The whole draft; ``?n=12`` (the jump box, without JavaScript) goes to 第十二条."""
-    if n is not None and n.strip().isdigit():
-        return Redirect(f"/drafts/{slug}#art-{int(n)}", status_code=303)
+    if n is not None and n.strip():
+        return await _jump(request, slug, n, public=True, base=f"/drafts/{slug}")
     return await _draft_page(request, slug, public=True)
 
 
@@ -193,7 +217,10 @@ async def manage_draft(request: Request, slug: FromPath[str], imported: FromQuer
 
 
 @get("/staff/drafts/{slug:str}/preview", guards=[_MANAGERS], include_in_schema=False)
-async def preview_draft(request: Request, slug: FromPath[str], version: FromQuery[int | None] = None) -> Template:
+async def preview_draft(request: Request, slug: FromPath[str], version: FromQuery[int | None] = None,
+                        n: FromQuery[str | None] = None) -> Template | Redirect:
+    if n is not None and n.strip() and version is None:
+        return await _jump(request, slug, n, public=False, base=f"/staff/drafts/{slug}/preview")
     return await _draft_page(request, slug, public=False, version=version)
 
 
@@ -250,7 +277,7 @@ async def change_status(slug: FromPath[str], action: FromPath[str]) -> Redirect:
     if handler is None:
         raise NotFound(f"未知操作 {action}", field="action")
     await handler(slug)
-    return Redirect(f"/staff/drafts/{slug}", status_code=303)
+    return Redirect(f"/staff/drafts/{slug}?done={action}", status_code=303)
 
 
 ROUTES = [

@@ -69,4 +69,5 @@ def requires(*roles: Role) -> Callable[[ASGIConnection, BaseRouteHandler], None]
         if user.role not in allowed:
             raise PermissionDeniedException("您的账号没有执行此操作的权限")
 
+    guard.roles = allowed  # type: ignore[attr-defined]  # read by the access-control matrix test
     return guard

@@ -1,0 +1,244 @@
+"""Browser tests: the real server in a subprocess, driven by Debian's Chromium through Playwright.
+
+One server per session, on a fresh SQLite database in a temporary directory (these tests
+check the pages; the database engines are covered by the rest of the suite). Setup goes
+through the real ``liaison`` command: migrate, import and publish the citizen's draft, create
+the officer, create an office; the volunteer (who has a login) is added with
+``liaison.network.service.create_volunteer``, as the office page would. The officer's draft
+is only written to a file: the officer uploads it in the journey.
+
+Chromium is /usr/bin/chromium (``apt-get install chromium``; ``bin/ensure-chromium`` does it
+and ``make test`` calls that). If it is missing and cannot be installed, or the playwright
+package is missing, every browser test is skipped with the reason.
+
+Screenshots of each step go to ``test-artifacts/browser/<journey>/<nn>-<step>.png``; a failing
+test also leaves ``failure.png``, and the server's log is ``test-artifacts/browser/server.log``.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from browser.support import (
+    ARTIFACTS, CHROMIUM, CITIZEN_DRAFT, IMPORT_DRAFT, ROOT, Account, Site, citizen_draft_file, import_draft_file,
+)
+
+CHROMIUM_ARGS = [
+    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+LIAISON = [sys.executable, "-m", "liaison.cli"]
+
+
+#: Expectations wait at most this long (ms); the server answers in a few ms.
+TIMEOUT_MS = 10_000
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "browser: drives the real server with headless Chromium (tests/browser)")
+
+
+# ---------------------------------------------------------------- the server
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _cli(env: dict[str, str], *args: str, stdin: str | None = None) -> str:
+    done = subprocess.run([*LIAISON, *args], env=env, input=stdin, capture_output=True, text=True, timeout=60)
+    if done.returncode != 0:
+        raise RuntimeError(f"liaison {' '.join(args)} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
+    return done.stdout
+
+
+_VOLUNTEER_SNIPPET = """
+import asyncio, os, sys
+from liaison import db
+from liaison.accounts.roles import Role
+from liaison.accounts.services import CurrentUser
+from liaison.network.service import create_volunteer, find_office
+
+async def main(office, name, username, password):
+    await db.connect(os.environ["DATABASE_URL"])
+    try:
+        officer = CurrentUser(id=0, username="browser-setup", display_name="", role=Role.OFFICER, via="cli")
+        await create_volunteer(name=name, role_name="信息员", office_id=await find_office(office), phone="",
+                               actor=officer, username=username, password=password)
+    finally:
+        await db.disconnect()
+
+asyncio.run(main(*sys.argv[1:5]))
+"""
+
+
+def _wait_for_health(url: str, process: subprocess.Popen[bytes], log: Path, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the server exited with {process.returncode}:\n{log.read_text()[-3000:]}")
+        try:
+            if httpx.get(f"{url}/health", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise RuntimeError(f"the server did not answer /health within {timeout:.0f} s:\n{log.read_text()[-3000:]}")
+
+
+@pytest.fixture(scope="session")
+def site(browser: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
+    """The real server (``liaison serve``) on a fresh SQLite database, with the journeys' data.
+
+    (It asks for ``browser`` first so that, without Chromium, nothing is set up before the skip.)
+    """
+    work = tmp_path_factory.mktemp("browser-site")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LIAISON_", "DATABASE_URL"))}
+    env.update({
+        "DATABASE_URL": f"sqlite:///{work / 'liaison.sqlite3'}",
+        "LIAISON_DATA_DIR": str(work / "data"),
+        "LIAISON_SECRET_KEY": secrets.token_urlsafe(40),
+        "PYTHONPATH": str(ROOT / "src"),
+    })
+    officer = Account("li-officer", "officer passphrase " + secrets.token_hex(4), "李干事")
+    volunteer = Account("chen-volunteer", "volunteer passphrase " + secrets.token_hex(4), "陈阿姨")
+    office = "东街基层立法联络室"
+
+    drafts_dir = work / "published"
+    drafts_dir.mkdir()
+    (drafts_dir / f"{CITIZEN_DRAFT[0]}.md").write_text(citizen_draft_file(), encoding="utf-8")
+    import_file = work / f"{IMPORT_DRAFT[0]}.md"
+    import_file.write_text(import_draft_file(), encoding="utf-8")
+
+    _cli(env, "migrate")
+    _cli(env, "drafts", "import", "--publish", str(drafts_dir))
+    _cli(env, "users", "create", "--username", officer.username, "--role", "officer",
+         "--display-name", officer.name, stdin=officer.password + "\n")
+    _cli(env, "offices", "create", "--name", office, "--area", "东街街道")
+    done = subprocess.run([sys.executable, "-c", _VOLUNTEER_SNIPPET, office, volunteer.name, volunteer.username,
+                           volunteer.password], env=env, capture_output=True, text=True, timeout=60)
+    if done.returncode != 0:
+        raise RuntimeError(f"creating the volunteer failed:\n{done.stdout}\n{done.stderr}")
+
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    log = ARTIFACTS / "server.log"
+    with log.open("wb") as log_file:
+        process = subprocess.Popen(
+            [*LIAISON, "serve", "--no-migrate", "--host", "127.0.0.1", "--port", str(port)],
+            env=env, stdout=log_file, stderr=subprocess.STDOUT,
+        )
+        try:
+            _wait_for_health(url, process, log)
+            yield Site(url=url, officer=officer, volunteer=volunteer, office=office, citizen_draft=CITIZEN_DRAFT,
+                       import_file=import_file, import_draft=IMPORT_DRAFT)
+        finally:
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+# ---------------------------------------------------------------- the browser
+
+
+def _unavailable() -> str | None:
+    """Why the browser tests cannot run here, or None."""
+    try:
+        import playwright.sync_api  # noqa: F401
+    except ImportError:
+        return "the playwright package is not installed (pip install -e '.[test]')"
+    if not (CHROMIUM.exists() and os.access(CHROMIUM, os.X_OK)):
+        script = ROOT / "bin" / "ensure-chromium"
+        why = ""
+        if script.exists():  # try to install it now (root + apt-get), or learn why not
+            done = subprocess.run(["bash", str(script)], capture_output=True, text=True, timeout=900)
+            why = " ".join((done.stdout + done.stderr).split())
+        if not CHROMIUM.exists():
+            return f"Chromium is not installed at {CHROMIUM} and could not be installed: {why or 'see bin/ensure-chromium'}"
+    return None
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    reason = _unavailable()
+    if reason:
+        pytest.skip(reason)
+    from playwright.sync_api import expect, sync_playwright
+
+    expect.set_options(timeout=TIMEOUT_MS)
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            chromium.close()
+
+
+class Journey:
+    """A browser context for one journey, and its numbered screenshots."""
+
+    def __init__(self, browser: Any, name: str, device: dict[str, Any]) -> None:
+        self.name = name
+        self.dir = ARTIFACTS / name
+        shutil.rmtree(self.dir, ignore_errors=True)
+        self.dir.mkdir(parents=True)
+        self.context = browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", **device)
+        self.context.set_default_timeout(TIMEOUT_MS)
+        self.page = self.context.new_page()
+        self.steps = 0
+
+    def shot(self, step: str, *, full_page: bool = False) -> Path:
+        self.steps += 1
+        path = self.dir / f"{self.steps:02d}-{step}.png"
+        self.page.screenshot(path=str(path), full_page=full_page)
+        return path
+
+
+_FAILED = pytest.StashKey[bool]()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    report = yield
+    if report.when == "call":
+        item.stash[_FAILED] = report.failed
+    return report
+
+
+
+
+@pytest.fixture
+def journey(browser: Any, request: pytest.FixtureRequest) -> Iterator[Callable[[str, dict[str, Any]], Journey]]:
+    """``journey(name, PHONE or DESKTOP)`` opens a fresh context; a failure leaves failure.png."""
+    opened: list[Journey] = []
+
+    def open_journey(name: str, device: dict[str, Any]) -> Journey:
+        opened.append(Journey(browser, name, device))
+        return opened[-1]
+
+    yield open_journey
+    for j in opened:
+        if request.node.stash.get(_FAILED, False):
+            try:
+                j.page.screenshot(path=str(j.dir / "failure.png"), full_page=True)
+            except Exception:  # noqa: BLE001 - a screenshot must not hide the real failure
+                pass
+        j.context.close()
