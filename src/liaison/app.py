@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 from litestar import Litestar
@@ -16,7 +15,6 @@ from litestar.template.config import TemplateConfig
 from liaison import db
 from liaison.accounts.web import ROUTES as ACCOUNT_ROUTES
 from liaison.clusters.web import ROUTES as CLUSTER_ROUTES
-from liaison.clusters.worker import run_worker
 from liaison.config import Settings
 from liaison.core.health import health
 from liaison.drafts.api import ROUTES as DRAFT_API_ROUTES
@@ -44,21 +42,10 @@ def create_app(settings: Settings, *, manage_database: bool = True) -> Litestar:
     shutdown; tests that already hold a connection pass False.
     """
 
-    worker_stop = asyncio.Event()
-    worker_tasks: list[asyncio.Task[None]] = []
-
     async def on_startup() -> None:
         await db.connect(settings.database_url)
-        if settings.run_worker:
-            worker_tasks.append(asyncio.create_task(run_worker(settings.data_dir, worker_stop)))
 
     async def on_shutdown() -> None:
-        worker_stop.set()
-        for task in worker_tasks:
-            try:
-                await asyncio.wait_for(task, timeout=10)
-            except TimeoutError:  # a round in progress is safe to abandon: it is one transaction
-                pass
         await db.disconnect()
 
     return Litestar(

@@ -92,12 +92,24 @@ def serve(host: str | None, port: int | None, workers: int, run_migrations: bool
         raise click.ClickException("--workers > 1 needs PostgreSQL (set DATABASE_URL); SQLite serves one process")
     host = host or settings.host
     port = port or settings.port
-    if workers > 1:
-        os.environ["LIAISON_RUN_WORKER"] = "0"  # one analysis worker, run apart: `liaison worker`
-        click.echo("several web workers: run `liaison worker` once, separately, for the analysis")
+    child = None
+    if settings.run_worker:
+        # The analysis worker is CPU-bound: a process of its own, so it never holds up requests.
+        import subprocess
+
+        child = subprocess.Popen([sys.executable, "-m", "liaison.cli", "worker", "--parent-pid", str(os.getpid())])
+        click.echo(f"analysis worker started (pid {child.pid}); LIAISON_RUN_WORKER=0 to run it apart")
     click.echo(f"Liaison serving on http://{host}:{port}  (database: {_redact(settings.database_url)})")
-    uvicorn.run("liaison.asgi:create", factory=True, host=host, port=port, workers=workers,
-                proxy_headers=True, log_level="info", access_log=access_log)
+    try:
+        uvicorn.run("liaison.asgi:create", factory=True, host=host, port=port, workers=workers,
+                    proxy_headers=True, log_level="info", access_log=access_log)
+    finally:
+        if child is not None:
+            child.terminate()
+            try:
+                child.wait(timeout=15)
+            except Exception:  # noqa: BLE001 - it must not outlive the server
+                child.kill()
 
 
 @main.command()
@@ -143,7 +155,9 @@ def restore(file: Path, force: bool) -> None:
 
 @main.command()
 @click.option("--interval", type=float, default=1.0, show_default=True, help="seconds between rounds")
-def worker(interval: float) -> None:
+@click.option("--parent-pid", type=int, default=None, hidden=True,
+              help="stop when this process is gone (set by `liaison serve` for its child)")
+def worker(interval: float, parent_pid: int | None) -> None:
     """Run the analysis worker (assign new opinions to clusters) until interrupted."""
     import signal
 
@@ -156,6 +170,16 @@ def worker(interval: float) -> None:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGINT, signal.SIGTERM):
             loop.add_signal_handler(sig, stop.set)
+        if parent_pid is not None:
+            # uvicorn re-raises SIGTERM after its shutdown, so the parent cannot always stop us:
+            # watch it instead.
+            async def watch_parent() -> None:
+                while not stop.is_set():
+                    if os.getppid() != parent_pid:
+                        stop.set()
+                    await asyncio.sleep(1)
+
+            loop.create_task(watch_parent())
         click.echo("analysis worker running (Ctrl-C to stop)")
         await run_worker(settings.data_dir, stop, interval=interval)
 

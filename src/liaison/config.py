@@ -34,7 +34,7 @@ SETTINGS_DOC: dict[str, str] = {
     "LIAISON_MAX_UPLOAD_MB": "largest accepted upload (draft files), in MiB (default 2)",
     "LIAISON_STATION_NAME": "the station's name shown on every page (default 基层立法联络站)",
     "LIAISON_SECURE_COOKIES": "1 to mark cookies Secure (set when served over HTTPS; default 0)",
-    "LIAISON_RUN_WORKER": "1 (default) to run the analysis worker inside a single web process; 0 when `liaison worker` runs apart",
+    "LIAISON_RUN_WORKER": "1 (default): `liaison serve` starts the analysis worker as a child process; 0 when `liaison worker` runs apart",
     "LIAISON_PUBLIC_POSTS_PER_10MIN": "opinions one public client may post in 10 minutes (default 30)",
     "LIAISON_CONTRIBUTOR_RETENTION_DAYS": "days contributor details are kept before `liaison privacy purge` deletes them (default 365)",
     "LIAISON_LOGIN_ATTEMPTS_PER_15MIN": "failed logins allowed per username and client in 15 minutes (default 10)",

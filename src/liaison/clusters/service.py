@@ -213,16 +213,12 @@ async def _refresh_sizes(draft_id: int, only: set[int] | None = None) -> None:
 
 
 async def assign_pending(analyzer: Analyzer) -> int:
-    """Assign every opinion not yet seen by the machine; returns how many."""
+    """Assign up to one batch of unseen opinions per draft; returns how many (call again while > 0)."""
     from liaison.drafts.tables import Draft
 
     total = 0
     for draft in await Draft.select(Draft.id).run():
-        while True:
-            done = await _assign_draft(analyzer, draft["id"])
-            total += done
-            if done < BATCH:
-                break
+        total += await _assign_draft(analyzer, draft["id"])  # one bounded batch per draft per round
     return total
 
 

@@ -17,12 +17,16 @@ async def run_worker(data_dir: Path, stop: asyncio.Event, *, interval: float = 1
     """Poll for unassigned opinions until ``stop`` is set; errors are logged, never fatal."""
     analyzer = Analyzer(data_dir)
     while not stop.is_set():
+        assigned = 0
         try:
             assigned = await assign_pending(analyzer)
             if assigned:
                 log.info("assigned %d opinion(s) to clusters", assigned)
         except Exception:  # noqa: BLE001 - keep the worker alive; the next round retries
             log.exception("analysis round failed")
+        if assigned:
+            await asyncio.sleep(0)  # more may be waiting: go again at once (stop is checked first)
+            continue
         try:
             await asyncio.wait_for(stop.wait(), timeout=interval)
         except TimeoutError:

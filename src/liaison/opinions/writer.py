@@ -319,12 +319,47 @@ class _SQLiteWriterThread:
         return await loop.run_in_executor(self.executor, self._commit_sync, batch, time.time())
 
 
-async def _commit_postgres(engine: PostgresEngine, batch: list[PendingOpinion]) -> list[Stored | BaseException]:
-    if engine.pool is None:
-        await engine.start_connection_pool()
-    assert engine.pool is not None
-    async with engine.pool.acquire() as conn, conn.transaction():
-        return await _write_batch(_PostgresOps(conn), batch, time.time())
+class _PostgresWriterThread:
+    """One thread with its own event loop and asyncpg connection.
+
+    Run on the web server's loop, each of a batch's round trips waited behind
+    every other ready request (measured: 845 opinions/s); on its own loop the
+    web loop waits on one future per batch.
+    """
+
+    def __init__(self, config: dict[str, Any]) -> None:
+        import threading
+
+        self.config = config
+        self.loop = asyncio.new_event_loop()
+        self.conn: Any = None
+        self.thread = threading.Thread(target=self.loop.run_forever, name="liaison-intake-pg", daemon=True)
+        self.thread.start()
+
+    async def _commit(self, batch: list[PendingOpinion], now_ts: float) -> list[Stored | BaseException]:
+        import asyncpg
+
+        if self.conn is None or self.conn.is_closed():
+            self.conn = await asyncpg.connect(**self.config)
+        try:
+            async with self.conn.transaction():
+                return await _write_batch(_PostgresOps(self.conn), batch, now_ts)
+        except (asyncpg.PostgresConnectionError, OSError):
+            await self.conn.close(timeout=1) if not self.conn.is_closed() else None
+            self.conn = None
+            raise
+
+    async def commit(self, batch: list[PendingOpinion]) -> list[Stored | BaseException]:
+        future = asyncio.run_coroutine_threadsafe(self._commit(batch, time.time()), self.loop)
+        return await asyncio.wrap_future(future)
+
+    def close(self) -> None:
+        async def _close() -> None:
+            if self.conn is not None and not self.conn.is_closed():
+                await self.conn.close(timeout=2)
+
+        asyncio.run_coroutine_threadsafe(_close(), self.loop)
+        self.loop.call_soon_threadsafe(self.loop.stop)
 
 
 class _Writer:
@@ -332,6 +367,7 @@ class _Writer:
         self.loop = loop
         self.engine = engine
         self.sqlite = _SQLiteWriterThread(engine.path) if isinstance(engine, SQLiteEngine) else None
+        self.postgres = _PostgresWriterThread(dict(engine.config)) if isinstance(engine, PostgresEngine) else None
         self.queue: asyncio.Queue[PendingOpinion] = asyncio.Queue()
         self.task = loop.create_task(self._run(), name="liaison-intake-writer")
 
@@ -340,11 +376,14 @@ class _Writer:
         self.task.cancel()
         if self.sqlite is not None:
             self.sqlite.close()
+        if self.postgres is not None:
+            self.postgres.close()
 
     async def _commit(self, batch: list[PendingOpinion]) -> list[Stored | BaseException]:
         if self.sqlite is not None:
             return await self.sqlite.commit(batch)
-        return await _commit_postgres(self.engine, batch)
+        assert self.postgres is not None
+        return await self.postgres.commit(batch)
 
     async def _run(self) -> None:
         while True:
