@@ -92,7 +92,6 @@ class Stored:
 
 class _Ops(Protocol):
     async def fetch(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]: ...
-    async def execute(self, sql: str, params: Sequence[Any]) -> None: ...
     async def executemany(self, sql: str, rows: list[tuple[Any, ...]]) -> None: ...
 
 
@@ -104,9 +103,6 @@ class _SQLiteOps:
 
     async def fetch(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
         return self.conn.execute(sql, tuple(params)).fetchall()
-
-    async def execute(self, sql: str, params: Sequence[Any]) -> None:
-        self.conn.execute(sql, tuple(params))
 
     async def executemany(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
         if rows:
@@ -125,9 +121,6 @@ class _PostgresOps:
 
     async def fetch(self, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
         return [tuple(r) for r in await self.conn.fetch(_dollar(sql), *params)]
-
-    async def execute(self, sql: str, params: Sequence[Any]) -> None:
-        await self.conn.execute(_dollar(sql), *params)
 
     async def executemany(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
         if rows:
@@ -183,12 +176,12 @@ async def _rate_limits(ops: _Ops, batch: list[PendingOpinion], now: float) -> di
             )
             continue
         added[key] = added.get(key, 0) + 1
-    for key, count in added.items():
-        await ops.execute(
-            "INSERT INTO rate_counters (key, period, hits) VALUES (?, ?, ?) "
-            "ON CONFLICT (key) DO UPDATE SET hits = rate_counters.hits + excluded.hits",
-            (key, start, count),
-        )
+    # One statement for all clients of the batch (a batch holds many different clients).
+    await ops.executemany(
+        "INSERT INTO rate_counters (key, period, hits) VALUES (?, ?, ?) "
+        "ON CONFLICT (key) DO UPDATE SET hits = rate_counters.hits + excluded.hits",
+        [(key, start, count) for key, count in sorted(added.items())],
+    )
     return refused
 
 
