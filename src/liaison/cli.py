@@ -323,6 +323,34 @@ _draft_action("archive", "Archive a draft.")
 
 
 @main.group()
+def packets() -> None:
+    """Feedback packets (意见汇总): compile and export."""
+
+
+@packets.command("compile")
+@click.option("--draft", "slug", required=True, help="draft slug")
+@click.option("--out", "out_dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="directory for packet.json, packet.docx and packet.xlsx")
+@click.option("--personal-data", type=click.Choice(["masked", "full"]), default="masked", show_default=True)
+def packets_compile(slug: str, out_dir: Path, personal_data: str) -> None:
+    """Compile the next version of a draft's packet and write its exports to --out."""
+    from liaison.packets.compile import compile_packet
+    from liaison.packets.web import export
+
+    settings = _settings()
+
+    async def work() -> tuple[int, dict[str, bytes]]:
+        packet = await compile_packet(slug, None, personal_data=personal_data, station_name=settings.station_name)
+        return packet.version, {ext: await export(slug, packet, ext) for ext in ("json", "docx", "xlsx")}
+
+    version, files = _run(settings, work)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for ext, body in files.items():
+        (out_dir / f"packet.{ext}").write_bytes(body)
+    click.echo(f"{slug}: packet v{version} written to {out_dir} (packet.json, packet.docx, packet.xlsx)")
+
+
+@main.group()
 def opinions() -> None:
     """Opinions (意见建议): bulk import of offline opinions."""
 

@@ -59,12 +59,13 @@ def all_tables() -> list[type[Table]]:
     from liaison.drafts.tables import Draft, DraftArticle, DraftVersion
     from liaison.network.tables import Office, StaffOffice, StationSetting, Volunteer
     from liaison.opinions.tables import Activity, Contributor, Opinion, RateCounter
+    from liaison.packets.tables import PacketVersion
 
     return [
         User, UserSession, ApiToken, Draft, DraftVersion, DraftArticle,
         Office, StaffOffice, StationSetting, Volunteer,
         Activity, Opinion, Contributor, RateCounter, AuditEntry,
-        Cluster, ClusterMember, AnalysisState,
+        Cluster, ClusterMember, AnalysisState, PacketVersion,
     ]
 
 

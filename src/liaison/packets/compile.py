@@ -1,0 +1,279 @@
+"""Compile a draft's feedback packet (意见汇总) from the database and freeze it as a new version.
+
+Every opinion not set aside goes in (unscreened ones too, and counted as
+such), grouped by its cluster; opinions the analysis worker has not reached
+yet stand as points of their own. Set-aside opinions are counted, not listed.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from liaison.accounts.roles import Role
+from liaison.accounts.services import CurrentUser
+from liaison.analysis.stance import classify_stance
+from liaison.audit import service as audit
+from liaison.clusters.tables import Cluster, ClusterMember
+from liaison.core.errors import Forbidden, Invalid, NotFound
+from liaison.db import transaction
+from liaison.drafts import service as drafts
+from liaison.drafts.numerals import int_to_chinese
+from liaison.network.tables import Office
+from liaison.opinions.tables import Activity, Contributor, Opinion
+from liaison.packets.export_json import packet_from_json, packet_to_json
+from liaison.packets.model import (
+    ArticleSection,
+    Example,
+    KeyQuestion,
+    Packet,
+    Point,
+    Sections,
+    Statistics,
+    contributor_view,
+)
+from liaison.packets.tables import PacketVersion
+
+__all__ = ["compile_packet", "get_packet", "list_packets"]
+
+MAX_EXAMPLES = 3
+
+
+@dataclass
+class _Opinion:
+    id: int
+    article: int | None
+    text: str
+    suggestion: str
+    reason: str
+    channel: str
+    status: str
+    office: str | None
+    activity: str | None
+    contributor: dict[str, str] | None
+
+
+def _label(number: int | None) -> str:
+    return f"第{int_to_chinese(number)}条" if number else "总体意见"
+
+
+def _bigrams(text: str) -> set[str]:
+    chars = [c for c in text if c.isalnum()]
+    return {a + b for a, b in zip(chars, chars[1:], strict=False)}
+
+
+def _stance(texts: list[str]) -> str | None:
+    votes = Counter(classify_stance(t)[0] for t in texts)
+    if not votes:
+        return None
+    (top, n), *rest = votes.most_common()
+    if rest and ("support" in votes and "oppose" in votes) and min(votes["support"], votes["oppose"]) * 3 >= n:
+        return "mixed"
+    return top
+
+
+def _people(members: list[_Opinion]) -> int:
+    """Distinct contributors: by phone or name where given; each anonymous opinion is one person."""
+    seen: set[str] = set()
+    anonymous = 0
+    for m in members:
+        c = m.contributor or {}
+        key = c.get("phone") or c.get("name")
+        if key:
+            seen.add(key)
+        else:
+            anonymous += 1
+    return len(seen) + anonymous
+
+
+async def _load(draft_id: int) -> tuple[list[_Opinion], Counter[str], dict[int, int], dict[int, dict[str, Any]]]:
+    rows = await Opinion.select(
+        Opinion.id, Opinion.article, Opinion.text, Opinion.suggestion, Opinion.reason, Opinion.channel,
+        Opinion.status, Opinion.office, Opinion.activity,
+    ).where(Opinion.draft == draft_id).order_by(Opinion.id).run()
+    statuses: Counter[str] = Counter(r["status"] for r in rows)
+    included = [r for r in rows if r["status"] != "set_aside"]
+    offices = {o["id"]: o["name"] for o in await Office.select(Office.id, Office.name).run()}
+    activities = {
+        a["id"]: (a["title"] or a["kind"]) for a in await Activity.select(Activity.id, Activity.title, Activity.kind).where(
+            Activity.draft == draft_id).run()
+    }
+    contributors: dict[int, dict[str, str]] = {}
+    ids = [r["id"] for r in included]
+    for start in range(0, len(ids), 500):
+        for c in await Contributor.select().where(Contributor.opinion.is_in(ids[start:start + 500])).run():
+            contributors[c["opinion"]] = {k: c[k] for k in ("name", "phone", "region", "occupation")}
+    members: dict[int, int] = {}
+    for start in range(0, len(ids), 500):
+        for m in await ClusterMember.select(ClusterMember.opinion, ClusterMember.cluster).where(
+            ClusterMember.opinion.is_in(ids[start:start + 500])
+        ).run():
+            members[m["opinion"]] = m["cluster"]
+    clusters = {
+        c["id"]: c for c in await Cluster.select(Cluster.id, Cluster.summary, Cluster.representative).where(
+            Cluster.draft == draft_id).run()
+    }
+    opinions = [
+        _Opinion(id=r["id"], article=r["article"], text=r["text"], suggestion=r["suggestion"], reason=r["reason"],
+                 channel=r["channel"], status=r["status"], office=offices.get(r["office"]) if r["office"] else None,
+                 activity=activities.get(r["activity"]) if r["activity"] else None,
+                 contributor=contributors.get(r["id"]))
+        for r in included
+    ]
+    return opinions, statuses, members, clusters
+
+
+def _point(key: str, group: list[_Opinion], cluster: dict[str, Any] | None, personal_data: str) -> Point:
+    by_id = {m.id: m for m in group}
+    rep = by_id.get(cluster["representative"]) if cluster else None
+    rep = rep or group[0]
+    examples: list[Example] = []
+    seen_texts: set[str] = set()
+    for m in [rep, *[g for g in group if g is not rep]]:
+        if len(examples) >= MAX_EXAMPLES:
+            break
+        if m.text in seen_texts:
+            continue
+        seen_texts.add(m.text)
+        examples.append(Example(text=m.text, suggestion=m.suggestion or None, reason=m.reason or None,
+                                contributor=contributor_view(m.contributor, personal_data),
+                                channel=m.channel, office=m.office))
+    return Point(
+        id=key,
+        summary=(cluster or {}).get("summary") or None,
+        representative_text=rep.text,
+        count=len(group),
+        people=min(_people(group), len(group)),
+        stance=_stance([m.text for m in group]),
+        channels=dict(Counter(m.channel for m in group).most_common()),
+        offices=dict(Counter(m.office for m in group if m.office).most_common()),
+        activities=tuple(sorted({m.activity for m in group if m.activity})),
+        examples=tuple(examples),
+    )
+
+
+def _key_questions(questions: list[str], points: list[Point]) -> list[KeyQuestion]:
+    """Points that address each key question, by shared wording (two-character overlap)."""
+    result = []
+    for question in questions:
+        wanted = _bigrams(question) - {"是否", "应当", "应该", "如何", "什么", "哪些", "规定", "本条", "条例"}
+        scored = []
+        for point in points:
+            if not wanted:
+                break
+            overlap = len(wanted & _bigrams(point.summary or point.representative_text)) / len(wanted)
+            if overlap >= 0.3:
+                scored.append((overlap, point.count, point.id))
+        scored.sort(reverse=True)
+        result.append(KeyQuestion(question=question, points=tuple(pid for _, _, pid in scored[:5])))
+    return result
+
+
+async def compile_packet(slug: str, actor: CurrentUser | None, *, personal_data: str = "masked",
+                         station_name: str = "", station_id: str = "") -> Packet:
+    """Build the packet from the current opinions and clusters and store it as the next version."""
+    if personal_data not in ("masked", "full"):
+        raise Invalid("personal_data 应为 masked 或 full", field="personal_data")
+    if personal_data == "full" and actor is not None and actor.role not in (Role.ADMIN, Role.OFFICER):
+        raise Forbidden("只有联络站工作人员可以导出完整的个人信息", field="personal_data")
+    draft = await drafts.get_draft(slug, public=False)
+    articles = await drafts.get_articles(draft)
+    opinions, statuses, members, clusters = await _load(draft.id)
+
+    groups: dict[str, list[_Opinion]] = {}
+    for o in opinions:
+        cluster_id = members.get(o.id)
+        groups.setdefault(f"c{cluster_id}" if cluster_id else f"o{o.id}", []).append(o)
+    placed: dict[int | None, list[Point]] = {}
+    for key, group in groups.items():
+        cluster = clusters.get(int(key[1:])) if key.startswith("c") else None
+        article = Counter(m.article for m in group).most_common(1)[0][0]
+        placed.setdefault(article, []).append(_point(key, group, cluster, personal_data))
+    for points in placed.values():
+        points.sort(key=lambda p: (-p.count, p.id))
+
+    numbers = {a["number"] for a in articles}
+    sections = Sections(
+        general=tuple(placed.get(None, [])) + tuple(p for n, ps in placed.items() if n is not None and n not in numbers
+                                                    for p in ps),
+        articles=tuple(
+            ArticleSection(
+                number=a["number"], label=a["label"], chapter=a["chapter"],
+                text="\n".join(b["text"] for b in a["blocks"]), points=tuple(placed[a["number"]]),
+            )
+            for a in articles if a["number"] in placed
+        ),
+    )
+    all_points = list(sections.general) + [p for s in sections.articles for p in s.points]
+    statistics = Statistics(
+        collected=sum(statuses.values()),
+        kept=statuses.get("kept", 0),
+        unscreened=statuses.get("unscreened", 0),
+        set_aside=statuses.get("set_aside", 0),
+        merged=sum(len(g) - 1 for g in groups.values() if len(g) > 1),
+        by_channel=dict(Counter(o.channel for o in opinions).most_common()),
+        by_office=dict(Counter(o.office for o in opinions if o.office).most_common()),
+        by_article={_label(n): count for n, count in sorted(
+            Counter(o.article for o in opinions).items(), key=lambda kv: (kv[0] is not None, kv[0] or 0))},
+    )
+    async with transaction():
+        latest = await PacketVersion.select(PacketVersion.number).where(PacketVersion.draft == draft.id).order_by(
+            PacketVersion.number, ascending=False).first().run()
+        number = (latest["number"] if latest else 0) + 1
+        packet = Packet(
+            version=number,
+            station={"name": station_name, "id": station_id},
+            draft={"slug": draft.slug, "title": draft.title, "issuer": draft.issuer, "round": draft.round,
+                   "version": draft.current_version},
+            compiled_at=datetime.now(UTC).replace(microsecond=0),
+            compiled_by=actor.username if actor else "cli",
+            personal_data=personal_data,
+            sections=sections,
+            statistics=statistics,
+            key_questions=tuple(_key_questions(draft.key_questions, all_points)),
+        )
+        await PacketVersion.insert(PacketVersion(
+            draft=draft.id, number=number, personal_data=personal_data, compiled_by=packet.compiled_by,
+            compiled_at=packet.compiled_at, body=packet_to_json(packet).decode("utf-8"),
+        )).run()
+        await audit.record("packet", f"{draft.slug}/v{number}", "compile", packet.compiled_by,
+                           after={"points": len(all_points), "opinions": statistics.kept + statistics.unscreened,
+                                  "personal_data": personal_data})
+    return packet
+
+
+async def list_packets(slug: str) -> list[dict[str, Any]]:
+    draft = await drafts.get_draft(slug, public=False)
+    return await PacketVersion.select(
+        PacketVersion.number, PacketVersion.personal_data, PacketVersion.compiled_by, PacketVersion.compiled_at,
+    ).where(PacketVersion.draft == draft.id).order_by(PacketVersion.number, ascending=False).run()
+
+
+async def get_packet(slug: str, number: int, actor: CurrentUser | None = None) -> Packet:
+    """A stored version, exactly as compiled; full personal data only for officers and admins."""
+    draft = await drafts.get_draft(slug, public=False)
+    row = await PacketVersion.select(PacketVersion.body, PacketVersion.personal_data).where(
+        (PacketVersion.draft == draft.id) & (PacketVersion.number == number)).first().run()
+    if row is None:
+        raise NotFound(f"《{draft.title}》没有第 {number} 版意见汇总", field="version")
+    if row["personal_data"] == "full" and actor is not None and actor.role not in (Role.ADMIN, Role.OFFICER):
+        raise Forbidden("这一版含完整个人信息，只有联络站工作人员可以查看", field="version")
+    return packet_from_json(row["body"])
+
+
+async def opinion_rows(slug: str, packet: Packet) -> list[dict[str, Any]]:
+    """The packet's opinions for the XLSX sheet 全部意见: those received before it was compiled,
+    not set aside, with the point each belongs to (masking is applied by the exporter)."""
+    draft = await drafts.get_draft(slug, public=False)
+    opinions, _, members, _ = await _load(draft.id)
+    compiled = {r["id"] for r in await Opinion.select(Opinion.id).where(
+        (Opinion.draft == draft.id) & (Opinion.created_at <= packet.compiled_at)).run()}
+    return [
+        {"article": _label(o.article), "text": o.text, "suggestion": o.suggestion, "reason": o.reason,
+         "channel": o.channel, "office": o.office or "", "activity": o.activity or "",
+         "contributor": o.contributor, "status": o.status,
+         "point_id": f"c{members[o.id]}" if o.id in members else f"o{o.id}"}
+        for o in opinions if o.id in compiled
+    ]
