@@ -6,7 +6,10 @@ error responses by hand.
 
 from __future__ import annotations
 
-__all__ = ["Conflict", "DomainError", "Forbidden", "Invalid", "NotFound", "TooLarge", "TooManyRequests"]
+#: The largest id or count accepted from a request: ids are 32-bit on PostgreSQL.
+MAX_INT = 2**31 - 1
+
+__all__ = ["MAX_INT", "Conflict", "DomainError", "Forbidden", "Invalid", "NotFound", "TooLarge", "TooManyRequests"]
 
 
 class DomainError(Exception):

@@ -11,6 +11,7 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 
 from liaison.accounts.roles import DRAFT_MANAGERS, Role
 from liaison.config import Settings
+from liaison.core.errors import MAX_INT
 from liaison.drafts import service
 from liaison.drafts.service import DraftView
 from liaison.web.auth import current_user, requires
@@ -100,7 +101,7 @@ async def list_drafts_api(request: Request) -> list[DraftSummary]:
 async def get_draft_api(
     request: Request,
     slug: FromPath[str],
-    version: Annotated[int | None, QueryParameter(ge=1, description="version number (default: current)")] = None,
+    version: Annotated[int | None, QueryParameter(ge=1, le=MAX_INT, description="version number (default: current)")] = None,
 ) -> DraftDetail:
     draft = await service.get_draft(slug, public=not _is_manager(request))
     rows = await service.get_articles(draft, version)

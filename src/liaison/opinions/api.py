@@ -11,6 +11,7 @@ from litestar import Request, Response, get, post
 from litestar.params import FromPath, JSONBody, QueryParameter
 
 from liaison.config import Settings
+from liaison.core.errors import MAX_INT
 from liaison.opinions import service
 from liaison.opinions.validation import Channel, ContributorInput, OpinionInput
 from liaison.web.auth import current_user, requires
@@ -28,16 +29,19 @@ class ContributorIn(msgspec.Struct, forbid_unknown_fields=True):
     consent: bool = False
 
 
+Id = Annotated[int, msgspec.Meta(ge=1, le=MAX_INT)]
+
+
 class OpinionIn(msgspec.Struct, forbid_unknown_fields=True):
     text: str
-    article: int | None = None
+    article: Id | None = None
     suggestion: str = ""
     reason: str = ""
     contributor: ContributorIn | None = None
     channel: str | None = None
-    office: int | None = None
-    volunteer: int | None = None
-    activity: int | None = None
+    office: Id | None = None
+    volunteer: Id | None = None
+    activity: Id | None = None
 
 
 class OpinionCreated(msgspec.Struct):
@@ -147,11 +151,11 @@ async def receipt_api(code: FromPath[str]) -> ReceiptOut:
 async def list_opinions_api(
     request: Request,
     slug: FromPath[str],
-    article: Annotated[int | None, QueryParameter(description="article number; 0 = general comments")] = None,
+    article: Annotated[int | None, QueryParameter(ge=0, le=MAX_INT, description="article number; 0 = general comments")] = None,
     channel: Annotated[str | None, QueryParameter()] = None,
-    office: Annotated[int | None, QueryParameter()] = None,
+    office: Annotated[int | None, QueryParameter(ge=1, le=MAX_INT)] = None,
     status: Annotated[str | None, QueryParameter(description="unscreened, kept or set_aside")] = None,
-    page: Annotated[int, QueryParameter(ge=1)] = 1,
+    page: Annotated[int, QueryParameter(ge=1, le=1_000_000)] = 1,
     per_page: Annotated[int, QueryParameter(ge=1, le=500)] = 50,
     personal: Annotated[str, QueryParameter(description="'masked' (default) or 'full' (officers, admins)")] = "masked",
 ) -> OpinionPage:

@@ -81,7 +81,14 @@ def _http(request: Request, exc: HTTPException) -> Response:
     return _respond(request, exc.status_code, message, code=f"http_{exc.status_code}", headers=headers or None)
 
 
+def _out_of_range(request: Request, exc: Exception) -> Response:
+    """A number too large for the database (an id or page from a URL): the request is at fault."""
+    return _respond(request, HTTP_422_UNPROCESSABLE_ENTITY, "数值超出允许范围，请检查链接或参数中的编号", code="out_of_range")
+
+
 def _internal(request: Request, exc: Exception) -> Response:
+    if isinstance(exc, OverflowError) or type(exc).__name__ in {"DataError", "NumericValueOutOfRangeError"}:
+        return _out_of_range(request, exc)
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return _respond(request, HTTP_500_INTERNAL_SERVER_ERROR, "服务器暂时无法处理请求，请稍后再试", code="internal")
 
@@ -89,6 +96,7 @@ def _internal(request: Request, exc: Exception) -> Response:
 exception_handlers: dict[Any, Any] = {
     DomainError: _domain,
     ValidationException: _validation,
+    OverflowError: _out_of_range,
     HTTPException: _http,
     Exception: _internal,
 }
