@@ -128,3 +128,42 @@ def test_officer_imports_previews_publishes_and_screens(site: Site, journey) -> 
     page.goto(f"{site.url}/receipts/{receipts[KEEP]}")
     expect(page.locator("dl.receipt")).to_contain_text("已采集，进入汇总")
     j.shot("receipt-status")
+
+    # Two more people say the same as the kept opinion; the analysis worker groups them.
+    for tail in ("谢谢！", "望采纳。"):
+        response = httpx.post(f"{site.url}/api/v1/drafts/{slug}/opinions",
+                              json={"text": KEEP + tail, "article": 4}, timeout=10)
+        assert response.status_code == 201, response.text
+    page.goto(f"{site.url}/staff/drafts/{slug}/clusters")
+    for _ in range(30):  # the worker runs about once a second
+        if page.get_by_text("3 人次").count():
+            break
+        page.wait_for_timeout(500)
+        page.reload()
+    expect(page.get_by_text("3 人次")).to_be_visible()
+    j.shot("clusters", full_page=True)
+
+    # Review the cluster: the differences are highlighted; write the point's summary.
+    page.get_by_role("link", name="查看本组 3 条意见").click()
+    expect(page.locator("mark").first).to_be_visible()
+    page.get_by_label("归并意见摘要（写入意见汇总）").fill("建议在小区出入口增设集中充电桩（3 人提出）")
+    page.get_by_role("button", name="保存", exact=True).click()
+    expect(page.get_by_text("已保存。")).to_be_visible()
+    j.shot("cluster-reviewed", full_page=True)
+
+    # Compile the packet and download the Word file.
+    page.goto(f"{site.url}/staff/drafts/{slug}/packets")
+    page.get_by_role("button", name="生成新版本").click()
+    expect(page.get_by_role("heading", name=f"关于《{title}》的意见汇总")).to_be_visible()
+    expect(page.get_by_text("建议在小区出入口增设集中充电桩（3 人提出）")).to_be_visible()
+    j.shot("packet", full_page=True)
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Word").first.click()
+    download = download_info.value
+    target = j.dir / download.suggested_filename
+    download.save_as(target)
+    import docx as python_docx
+
+    document = python_docx.Document(str(target))
+    text = "\n".join(p.text for p in document.paragraphs)
+    assert "二、分条意见" in text and "建议在小区出入口增设集中充电桩" in text
