@@ -278,7 +278,7 @@ def drafts_import(paths: tuple[Path, ...], actor: str, publish: bool) -> None:
                 failures.append(f"{file}{line}: {exc.message}")
                 continue
             if publish and result.created_draft:
-                await publish_draft(result.slug)
+                await publish_draft(result.slug, actor)
             state = (
                 ("new draft, published" if publish else "new draft") if result.created_draft
                 else f"new version {result.version}" if result.created_version
@@ -312,8 +312,8 @@ def _draft_action(name: str, help_text: str) -> None:
     def command(slug: str) -> None:
         from liaison.drafts import service
 
-        action: Callable[[str], Awaitable[None]] = getattr(service, f"{name}_draft")
-        _run(_settings(), lambda: action(slug))
+        action: Callable[[str, str], Awaitable[None]] = getattr(service, f"{name}_draft")
+        _run(_settings(), lambda: action(slug, "cli"))
         click.echo(f"{slug}: {name} done")
 
 

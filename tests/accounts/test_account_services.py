@@ -80,3 +80,14 @@ async def test_ensure_admin_creates_one_random_password_once(database: str) -> N
     assert password and len(password) >= 12
     assert (await services.authenticate("admin", password)).role == "admin"
     assert await services.ensure_admin() is None
+
+
+async def test_account_changes_are_audited_without_secrets(database: str) -> None:
+    from liaison.audit.tables import AuditEntry
+
+    await services.create_user("audited", "a long passphrase", "officer", actor="admin1")
+    await services.change_password("audited", "another long passphrase")
+    entries = await AuditEntry.select().where(AuditEntry.entity == "user").order_by(AuditEntry.id).output(
+        load_json=True).run()
+    assert [(e["action"], e["actor"]) for e in entries] == [("create", "admin1"), ("change_password", "audited")]
+    assert "passphrase" not in str(entries)

@@ -113,3 +113,15 @@ async def test_update_metadata_validates(database: str) -> None:
                                key_questions=["问题一", " ", "问题二"], comment_opens=None, comment_closes=None)
     draft = await service.get_draft("dog-rules", public=False)
     assert (draft.title, draft.summary, draft.key_questions) == ("新标题", "简介", ["问题一", "问题二"])
+
+
+async def test_draft_changes_are_audited(database: str) -> None:
+    from liaison.audit.tables import AuditEntry
+
+    await _import(sample_draft())
+    await service.publish_draft("dog-rules", "officer7")
+    await service.close_draft("dog-rules", "officer7")
+    entries = await AuditEntry.select().where(AuditEntry.entity == "draft").order_by(AuditEntry.id).output(
+        load_json=True).run()
+    assert [(e["action"], e["actor"]) for e in entries] == [("import", "t"), ("publish", "officer7"), ("close", "officer7")]
+    assert entries[1]["before"]["status"] == "unpublished" and entries[1]["after"]["status"] == "published"

@@ -77,7 +77,8 @@ def _current(row: dict, via: str) -> CurrentUser:
     )
 
 
-async def create_user(username: str, password: str, role: str | Role, *, display_name: str = "") -> int:
+async def create_user(username: str, password: str, role: str | Role, *, display_name: str = "",
+                      actor: str = "") -> int:
     """Create a staff account; errors name the field at fault."""
     username = username.strip()
     if not USERNAME_RE.match(username):
@@ -96,6 +97,9 @@ async def create_user(username: str, password: str, role: str | Role, *, display
         rows = await User.insert(
             User(username=username, display_name=display_name.strip(), role=role.value, password_hash=password_hash)
         ).run()
+        from liaison.audit import service as audit
+
+        await audit.record("user", rows[0]["id"], "create", actor, after={"username": username, "role": role.value})
     return rows[0]["id"]
 
 
@@ -134,6 +138,9 @@ async def change_password(username: str, new_password: str) -> None:
             }
         ).where(User.id == row["id"]).run()
         await UserSession.delete().where(UserSession.user == row["id"]).run()
+        from liaison.audit import service as audit
+
+        await audit.record("user", row["id"], "change_password", username)  # never the password itself
 
 
 async def authenticate(username: str, password: str) -> CurrentUser | None:

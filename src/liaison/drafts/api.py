@@ -141,14 +141,16 @@ async def _status(slug: FromPath[str]) -> StatusOut:
 
 
 @post("/api/v1/drafts/{slug:str}/publish", tags=["drafts"], status_code=200, guards=[requires(Role.ADMIN, Role.OFFICER)])
-async def publish_api(slug: FromPath[str]) -> StatusOut:
-    await service.publish_draft(slug)
+async def publish_api(request: Request, slug: FromPath[str]) -> StatusOut:
+    user = current_user(request)
+    await service.publish_draft(slug, user.username if user else "")
     return await _status(slug)
 
 
 @post("/api/v1/drafts/{slug:str}/close", tags=["drafts"], status_code=200, guards=[requires(Role.ADMIN, Role.OFFICER)])
-async def close_api(slug: FromPath[str]) -> StatusOut:
-    await service.close_draft(slug)
+async def close_api(request: Request, slug: FromPath[str]) -> StatusOut:
+    user = current_user(request)
+    await service.close_draft(slug, user.username if user else "")
     return await _status(slug)
 
 

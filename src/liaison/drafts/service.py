@@ -209,6 +209,11 @@ async def import_draft(
         ]
         for start in range(0, len(articles), _CHUNK):
             await DraftArticle.insert(*articles[start : start + _CHUNK]).run()
+        from liaison.audit import service as audit
+
+        await audit.record("draft", parsed.slug, "import", actor,
+                           after={"version": number, "articles": len(parsed.articles), "sha256": digest,
+                                  "source": source_name or ""})
     return ImportResult(parsed.slug, number, created_draft, True, len(parsed.articles), parsed.warnings)
 
 
@@ -344,37 +349,46 @@ async def list_versions(draft: DraftView) -> list[dict[str, Any]]:
     )
 
 
-async def _set(slug: str, values: dict[Any, Any]) -> None:
+async def _set(slug: str, values: dict[Any, Any], *, action: str = "update", actor: str = "") -> None:
+    """Change a draft and record the change (before/after) in the audit log, in one transaction."""
+    from liaison.audit import service as audit
+
     _DRAFT_CACHE.pop(slug, None)
-    rows = await Draft.update({**values, Draft.updated_at: _now()}).where(Draft.slug == slug).returning(Draft.id).run()
-    if not rows:
-        raise NotFound(f"没有找到草案 {slug}", field="slug")
+    columns = [c for c in values]
+    async with transaction():
+        before = await Draft.select(Draft.id, *columns).where(Draft.slug == slug).output(load_json=True).first().run()
+        if before is None:
+            raise NotFound(f"没有找到草案 {slug}", field="slug")
+        await Draft.update({**values, Draft.updated_at: _now()}).where(Draft.slug == slug).run()
+        await audit.record("draft", slug, action, actor,
+                           before={c._meta.name: before[c._meta.name] for c in columns},
+                           after={c._meta.name: v for c, v in values.items()})
 
 
-async def publish_draft(slug: str) -> None:
+async def publish_draft(slug: str, actor: str = "") -> None:
     """Make a draft public; its window then opens and closes by the clock."""
     draft = await get_draft(slug, public=False)
     if draft.status == Status.ARCHIVED:
         raise Conflict("已归档的草案不能重新发布", field="status")
-    await _set(slug, {Draft.status: Status.PUBLISHED.value, Draft.published_at: _now()})
+    await _set(slug, {Draft.status: Status.PUBLISHED.value, Draft.published_at: _now()}, action="publish", actor=actor)
 
 
-async def unpublish_draft(slug: str) -> None:
+async def unpublish_draft(slug: str, actor: str = "") -> None:
     await get_draft(slug, public=False)
-    await _set(slug, {Draft.status: Status.UNPUBLISHED.value})
+    await _set(slug, {Draft.status: Status.UNPUBLISHED.value}, action="unpublish", actor=actor)
 
 
-async def close_draft(slug: str) -> None:
+async def close_draft(slug: str, actor: str = "") -> None:
     """End the comment window now (the draft stays public)."""
     draft = await get_draft(slug, public=False)
     if draft.phase is not Phase.OPEN:
         raise Conflict("只有正在征求意见的草案才能结束征求意见", field="status")
-    await _set(slug, {Draft.comment_closes: _now()})
+    await _set(slug, {Draft.comment_closes: _now()}, action="close", actor=actor)
 
 
-async def archive_draft(slug: str) -> None:
+async def archive_draft(slug: str, actor: str = "") -> None:
     await get_draft(slug, public=False)
-    await _set(slug, {Draft.status: Status.ARCHIVED.value})
+    await _set(slug, {Draft.status: Status.ARCHIVED.value}, action="archive", actor=actor)
 
 
 async def update_draft(
@@ -387,6 +401,7 @@ async def update_draft(
     comment_opens: datetime | None,
     comment_closes: datetime | None,
     occupations: list[str] | None = None,
+    actor: str = "",
 ) -> None:
     """Edit what an officer may change without re-importing the text."""
     title = title.strip()
@@ -408,4 +423,6 @@ async def update_draft(
             Draft.comment_closes: comment_closes,
             **({Draft.occupations: [o.strip() for o in occupations if o.strip()]} if occupations is not None else {}),
         },
+        action="edit",
+        actor=actor,
     )

@@ -259,6 +259,7 @@ async def update_meta(
         key_questions=data.key_questions.splitlines(),
         comment_opens=day_start(opens, tz) if opens else None,
         comment_closes=day_end(closes, tz) if closes else None,
+        actor=current_user(request).username if current_user(request) else "",
     )
     return Redirect(f"/staff/drafts/{slug}?saved=1", status_code=303)
 
@@ -272,11 +273,12 @@ _ACTIONS = {
 
 
 @post("/staff/drafts/{slug:str}/status/{action:str}", guards=[_MANAGERS], include_in_schema=False, status_code=303)
-async def change_status(slug: FromPath[str], action: FromPath[str]) -> Redirect:
+async def change_status(request: Request, slug: FromPath[str], action: FromPath[str]) -> Redirect:
     handler = _ACTIONS.get(action)
     if handler is None:
         raise NotFound(f"未知操作 {action}", field="action")
-    await handler(slug)
+    user = current_user(request)
+    await handler(slug, user.username if user else "")
     return Redirect(f"/staff/drafts/{slug}?done={action}", status_code=303)
 
 
