@@ -14,6 +14,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -121,7 +122,20 @@ def test_sigkill_under_load_loses_no_acknowledged_opinion(env: dict[str, str]) -
             stop.set()
             await load
 
-        asyncio.run(asyncio.wait_for(run(), timeout=60))
+        # In a thread of its own: a session-wide event loop (Playwright's) may be running here.
+        errors: list[BaseException] = []
+
+        def drive() -> None:
+            try:
+                asyncio.run(asyncio.wait_for(run(), timeout=60))
+            except BaseException as exc:  # noqa: BLE001 - re-raised below
+                errors.append(exc)
+
+        thread = threading.Thread(target=drive)
+        thread.start()
+        thread.join(timeout=90)
+        if errors:
+            raise errors[0]
     finally:
         server.kill()
         server.wait()
