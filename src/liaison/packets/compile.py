@@ -88,11 +88,13 @@ def _people(members: list[_Opinion]) -> int:
     return len(seen) + anonymous
 
 
-async def _load(draft_id: int) -> tuple[list[_Opinion], Counter[str], dict[int, int], dict[int, dict[str, Any]]]:
+async def _load(draft_id: int, before: datetime,
+                ) -> tuple[list[_Opinion], Counter[str], dict[int, int], dict[int, dict[str, Any]]]:
+    """The draft's opinions received up to ``before`` (the packet's moment), with what goes with them."""
     rows = await Opinion.select(
         Opinion.id, Opinion.article, Opinion.text, Opinion.suggestion, Opinion.reason, Opinion.channel,
         Opinion.status, Opinion.office, Opinion.activity,
-    ).where(Opinion.draft == draft_id).order_by(Opinion.id).run()
+    ).where((Opinion.draft == draft_id) & (Opinion.created_at <= before)).order_by(Opinion.id).run()
     statuses: Counter[str] = Counter(r["status"] for r in rows)
     included = [r for r in rows if r["status"] != "set_aside"]
     offices = {o["id"]: o["name"] for o in await Office.select(Office.id, Office.name).run()}
@@ -178,9 +180,10 @@ async def compile_packet(slug: str, actor: CurrentUser | None, *, personal_data:
         raise Invalid("personal_data 应为 masked 或 full", field="personal_data")
     if personal_data == "full" and actor is not None and actor.role not in (Role.ADMIN, Role.OFFICER):
         raise Forbidden("只有联络站工作人员可以导出完整的个人信息", field="personal_data")
+    snapshot = datetime.now(UTC)  # the packet covers what had arrived by now
     draft = await drafts.get_draft(slug, public=False)
     articles = await drafts.get_articles(draft)
-    opinions, statuses, members, clusters = await _load(draft.id)
+    opinions, statuses, members, clusters = await _load(draft.id, snapshot)
 
     groups: dict[str, list[_Opinion]] = {}
     for o in opinions:
@@ -227,7 +230,7 @@ async def compile_packet(slug: str, actor: CurrentUser | None, *, personal_data:
             station={"name": station_name, "id": station_id},
             draft={"slug": draft.slug, "title": draft.title, "issuer": draft.issuer, "round": draft.round,
                    "version": draft.current_version},
-            compiled_at=datetime.now(UTC).replace(microsecond=0),
+            compiled_at=snapshot,
             compiled_by=actor.username if actor else "cli",
             personal_data=personal_data,
             sections=sections,
@@ -267,13 +270,11 @@ async def opinion_rows(slug: str, packet: Packet) -> list[dict[str, Any]]:
     """The packet's opinions for the XLSX sheet 全部意见: those received before it was compiled,
     not set aside, with the point each belongs to (masking is applied by the exporter)."""
     draft = await drafts.get_draft(slug, public=False)
-    opinions, _, members, _ = await _load(draft.id)
-    compiled = {r["id"] for r in await Opinion.select(Opinion.id).where(
-        (Opinion.draft == draft.id) & (Opinion.created_at <= packet.compiled_at)).run()}
+    opinions, _, members, _ = await _load(draft.id, packet.compiled_at)
     return [
         {"article": _label(o.article), "text": o.text, "suggestion": o.suggestion, "reason": o.reason,
          "channel": o.channel, "office": o.office or "", "activity": o.activity or "",
          "contributor": o.contributor, "status": o.status,
          "point_id": f"c{members[o.id]}" if o.id in members else f"o{o.id}"}
-        for o in opinions if o.id in compiled
+        for o in opinions
     ]
