@@ -16,6 +16,7 @@ from liaison import db
 from liaison.accounts.web import ROUTES as ACCOUNT_ROUTES
 from liaison.clusters.web import ROUTES as CLUSTER_ROUTES
 from liaison.config import Settings
+from liaison.outreach.web import ROUTES as OUTREACH_ROUTES
 from liaison.packets.web import ROUTES as PACKET_ROUTES
 from liaison.dashboard.web import ROUTES as DASHBOARD_ROUTES
 from liaison.core.health import health
@@ -64,6 +65,7 @@ def create_app(settings: Settings, *, manage_database: bool = True) -> Litestar:
             *CLUSTER_ROUTES,
             *DASHBOARD_ROUTES,
             *PACKET_ROUTES,
+            *OUTREACH_ROUTES,
             *ACCOUNT_ROUTES,
             create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False),
         ],
