@@ -93,8 +93,14 @@ def test_officer_imports_previews_publishes_and_screens(site: Site, journey) -> 
     j.shot("screening-queue", full_page=True)
 
     # Keep the first.
-    queue.filter(has_text=KEEP).get_by_role("checkbox").check()
-    page.get_by_role("button", name="保留（纳入汇总）").click()
+    # With the keyboard: j j moves to the second (the newest is first), x ticks it, g keeps it.
+    page.locator("h1").click()
+    page.keyboard.press("j")
+    page.keyboard.press("j")
+    page.keyboard.press("x")
+    expect(queue.filter(has_text=KEEP).get_by_role("checkbox")).to_be_checked()
+    expect(queue.filter(has_text=SPAM).get_by_role("checkbox")).not_to_be_checked()
+    page.keyboard.press("g")
     expect(page.get_by_text("已处理 1 条。")).to_be_visible()
     expect(page.get_by_text("共 1 条。")).to_be_visible()
     expect(queue).to_have_count(1)

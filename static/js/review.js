@@ -1,0 +1,44 @@
+/* Keyboard shortcuts for the review screens (screening queue, clusters). An enhancement only:
+   every action is an ordinary form button that works without JavaScript.
+   j / k  next / previous item      x  tick or untick it
+   g      keep the ticked items     d  set them aside (choose the reason first)
+   m      merge (clusters) / move out (cluster page) */
+(function () {
+  "use strict";
+  var items = Array.prototype.slice.call(document.querySelectorAll("[data-review-item]"));
+  if (!items.length) { return; }
+  var current = -1;
+  function focusItem(i) {
+    if (i < 0 || i >= items.length) { return; }
+    if (current >= 0) { items[current].classList.remove("review-current"); }
+    current = i;
+    var item = items[i];
+    item.classList.add("review-current");
+    var box = item.querySelector("input[type=checkbox]");
+    (box || item).focus({ preventScroll: true });
+    item.scrollIntoView({ block: "nearest" });
+  }
+  function press(action) {
+    var button = document.querySelector("[data-shortcut='" + action + "']");
+    if (button && button.form) { button.form.requestSubmit(button); }
+  }
+  document.addEventListener("keydown", function (event) {
+    var tag = (event.target.tagName || "").toLowerCase();
+    if (event.ctrlKey || event.metaKey || event.altKey || tag === "textarea" || tag === "select" ||
+        (tag === "input" && event.target.type !== "checkbox")) { return; }
+    switch (event.key) {
+      case "j": focusItem(Math.min(current + 1, items.length - 1)); break;
+      case "k": focusItem(Math.max(current - 1, 0)); break;
+      case "x":
+        if (current < 0) { focusItem(0); }
+        var box = items[current].querySelector("input[type=checkbox]");
+        if (box) { box.checked = !box.checked; }
+        break;
+      case "g": press("keep"); break;
+      case "d": press("set_aside"); break;
+      case "m": press("merge"); break;
+      default: return;
+    }
+    event.preventDefault();
+  });
+})();
