@@ -156,7 +156,7 @@ def _signature(rng: random.Random) -> str:
             f"联系人：{name}，联系电话：{_phone(rng)}",
             f"{name}（{_phone(rng)}）",
             f"居民{name} {rng.randint(2024, 2026)}年{rng.randint(1, 12)}月{rng.randint(1, 28)}日",
-            f"一名普通市民",
+            "一名普通市民",
             name + "女士",
         ]
     )

@@ -3,7 +3,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import LIAISON, ROOT, bearer, csrf, login, published_draft
+from conftest import LIAISON, ROOT, csrf, login, published_draft
 
 from liaison.clusters import service as clusters
 from liaison.opinions.service import screen_opinions, submit_opinion

@@ -8,7 +8,7 @@ from typing import Annotated
 from litestar import Request, get, post
 from litestar.datastructures import Cookie
 from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromPath, FromQuery
+from litestar.params import Body, FromQuery
 from litestar.response import Redirect, Template
 
 from liaison.accounts import services

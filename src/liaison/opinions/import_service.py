@@ -334,7 +334,6 @@ async def commit_file(slug: str, filename: str, content: bytes, staff: CurrentUs
         rows = len({p.row for p in prepared.problems})
         raise Invalid(f"文件中有 {rows} 行存在问题，没有导入任何内容；请按检查报告修改后重新上传", field="file",
                       extra={"problems": len(prepared.problems)})
-    draft = prepared.draft
     who = staff.username if staff is not None else actor
     entered_by = staff.id if staff is not None else None
     keys = [r.row.import_key for r in prepared.rows]

@@ -8,7 +8,7 @@ always stored. Opinion and contributor are written in one transaction.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from liaison.accounts.roles import Role
