@@ -20,6 +20,7 @@ from liaison.accounts.secrets import (
     verify_password,
 )
 from liaison.accounts.tables import ApiToken, User, UserSession
+from liaison.core.dates import as_utc
 from liaison.core.errors import Conflict, Invalid, NotFound
 from liaison.db import transaction
 
@@ -61,10 +62,6 @@ class CurrentUser:
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-def _as_utc(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def _current(row: dict, via: str) -> CurrentUser:
@@ -187,13 +184,13 @@ async def resolve_session(token: str, hours: int) -> CurrentUser | None:
     if row is None:
         return None
     now = _now()
-    expired = _as_utc(row["expires_at"]) <= now
+    expired = as_utc(row["expires_at"]) <= now
     stale = row["credentials_version"] != row["user.credentials_version"]
     if expired or stale or not row["user.is_active"]:
         await UserSession.delete().where(UserSession.id == row["id"]).run()
         return None
     # Slide the expiry only when half of it is used, to avoid a write per request.
-    if _as_utc(row["expires_at"]) - now < timedelta(hours=hours) / 2:
+    if as_utc(row["expires_at"]) - now < timedelta(hours=hours) / 2:
         await UserSession.update({UserSession.expires_at: now + timedelta(hours=hours)}).where(
             UserSession.id == row["id"]
         ).run()
@@ -238,7 +235,7 @@ async def resolve_token(token: str) -> CurrentUser | None:
         return None
     now = _now()
     last = row["last_used_at"]
-    if last is None or now - _as_utc(last) > timedelta(minutes=5):
+    if last is None or now - as_utc(last) > timedelta(minutes=5):
         await ApiToken.update({ApiToken.last_used_at: now}).where(ApiToken.id == row["id"]).run()
     user = {key.removeprefix("user."): value for key, value in row.items() if key.startswith("user.")}
     return _current(user, "token")

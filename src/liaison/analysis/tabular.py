@@ -22,6 +22,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TextIO
 
+from liaison.core.cells import neutralize_formula
+
 __all__ = ["Opinion", "TableError", "detect_format", "read_opinions", "safe_cell", "write_records"]
 
 ID_HEADERS = ("id", "编号", "序号", "意见编号", "ID", "Id")
@@ -192,14 +194,11 @@ def read_opinions(path: str | Path, fmt: str | None = None) -> list[Opinion]:
     raise TableError(f"unknown format {fmt!r}")
 
 
-_DANGEROUS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def safe_cell(value: Any) -> Any:
     """A value safe to put in a spreadsheet cell: formula-like strings get a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(_DANGEROUS):
-        return "'" + value
-    return value
+    return neutralize_formula(value) if isinstance(value, str) else value
 
 
 def _flat(value: Any) -> Any:

@@ -6,29 +6,19 @@ its record stand or fall together. There is no update or delete.
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from typing import Any
 
 from liaison.audit.tables import AuditEntry
+from liaison.core.jsonable import to_jsonable
 
 __all__ = ["list_entries", "record"]
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, (date, datetime)):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    return value
 
 
 async def record(entity: str, entity_id: object, action: str, actor: str,
                  before: dict[str, Any] | None = None, after: dict[str, Any] | None = None) -> None:
     await AuditEntry.insert(
         AuditEntry(entity=entity, entity_id=str(entity_id), action=action, actor=actor or "",
-                   before=_jsonable(before or {}), after=_jsonable(after or {}))
+                   before=to_jsonable(before or {}), after=to_jsonable(after or {}))
     ).run()
 
 

@@ -12,6 +12,7 @@ from litestar.response import Response, Template
 
 from liaison.accounts.roles import Role
 from liaison.audit import service
+from liaison.core.cells import neutralize_formula
 from liaison.web.auth import requires
 
 __all__ = ["ROUTES"]
@@ -29,7 +30,7 @@ async def audit_page(entity: FromQuery[str | None] = None, page: FromQuery[int] 
 def _cell(value: object) -> str:
     """Text for a CSV cell; formulas are neutralised so a spreadsheet never runs them."""
     text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    return neutralize_formula(text)
 
 
 @get("/staff/audit.csv", guards=[_ADMIN], include_in_schema=False)

@@ -15,6 +15,7 @@ from liaison.accounts.roles import Role
 from liaison.config import Settings
 from liaison.core.dates import to_local
 from liaison.core.errors import Invalid
+from liaison.core.cells import neutralize_formula
 from liaison.dashboard import charts, stats
 from liaison.drafts import service as drafts
 from liaison.web.auth import requires
@@ -81,7 +82,6 @@ async def overview(request: Request, year: FromQuery[int | None] = None) -> Temp
     })
 
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def csv_safe(value: object) -> str:
@@ -92,8 +92,7 @@ def csv_safe(value: object) -> str:
         return "是" if value else "否"
     if isinstance(value, int | float):
         return str(value)
-    text = str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
+    return neutralize_formula(str(value))
 
 
 def overview_csv_text(o: stats.YearOverview) -> str:

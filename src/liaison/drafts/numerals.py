@@ -7,7 +7,7 @@ article labels.
 
 from __future__ import annotations
 
-__all__ = ["chinese_to_int", "int_to_chinese", "parse_number"]
+__all__ = ["article_label", "chinese_to_int", "int_to_chinese", "parse_number"]
 
 _DIGITS: dict[str, int] = {
     "零": 0,
@@ -177,3 +177,8 @@ def parse_number(s: str) -> int:
     if ascii_text.isascii() and ascii_text.isdigit():
         return int(ascii_text)
     return chinese_to_int(text)
+
+
+def article_label(number: int | None) -> str:
+    """第十二条 for an article number; 总体意见 (general comments) when there is none."""
+    return f"第{int_to_chinese(number)}条" if number else "总体意见"

@@ -21,6 +21,7 @@ from typing import Any, Literal
 
 import yaml
 
+from liaison.core.jsonable import to_jsonable
 from liaison.drafts.numerals import int_to_chinese, parse_number
 
 __all__ = [
@@ -147,23 +148,9 @@ class ParsedDraft:
         out: dict[str, Any] = {"title": self.title, "slug": self.slug}
         for key, value in self.meta.items():
             if key not in ("title", "slug", "articles"):
-                out[key] = _jsonable(value)
+                out[key] = to_jsonable(value)
         out["articles"] = [a.to_dict() for a in self.articles]
         return out
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, (_dt.date, _dt.datetime)):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, (set, frozenset)):
-        return sorted((_jsonable(v) for v in value), key=str)
-    if isinstance(value, bytes):
-        return value.decode("utf-8", "replace")
-    return value
 
 
 # --------------------------------------------------------------------------- slug

@@ -10,8 +10,9 @@ from datetime import UTC, date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from liaison.core.dates import day_end, day_start
+from liaison.core.dates import as_utc, day_end, day_start
 from liaison.core.errors import Conflict, Invalid, NotFound, TooLarge
+from liaison.core.jsonable import to_jsonable
 from liaison.db import transaction
 from liaison.drafts.parser import DraftFormatError, ParsedDraft, parse_draft
 from liaison.drafts.render import render_article_html
@@ -82,28 +83,12 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-def _utc(value: datetime | None) -> datetime | None:
-    if value is None:
-        return None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
-
-
 def _window(meta: dict[str, Any], tz: ZoneInfo) -> tuple[datetime | None, datetime | None]:
     opens, closes = meta.get("comment_opens"), meta.get("comment_closes")
     return (
         day_start(opens, tz) if isinstance(opens, date) else None,
         day_end(closes, tz) if isinstance(closes, date) else None,
     )
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, (date, datetime)):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
-    return value
 
 
 def _text_of(source: str | bytes) -> str:
@@ -186,7 +171,7 @@ async def import_draft(
                 source_name=(source_name or "")[:255],
                 source_sha256=digest,
                 source_text=text,
-                meta=_jsonable(meta),
+                meta=to_jsonable(meta),
                 chapters=[{"heading": c.heading, "sections": list(c.sections)} for c in parsed.chapters],
                 article_count=len(parsed.articles),
                 created_by=actor,
@@ -218,7 +203,8 @@ async def import_draft(
 
 
 def _view(row: dict[str, Any], version: dict[str, Any] | None, now: datetime) -> DraftView:
-    opens, closes = _utc(row["comment_opens"]), _utc(row["comment_closes"])
+    opens, closes, updated = (as_utc(row[k]) if row[k] is not None else None
+                              for k in ("comment_opens", "comment_closes", "updated_at"))
     return DraftView(
         id=row["id"],
         slug=row["slug"],
@@ -235,7 +221,7 @@ def _view(row: dict[str, Any], version: dict[str, Any] | None, now: datetime) ->
         current_version=row["current_version"],
         article_count=version["article_count"] if version else 0,
         chapters=list(version["chapters"]) if version else [],
-        updated_at=_utc(row["updated_at"]),
+        updated_at=updated,
         occupations=list(row.get("occupations") or []),
     )
 

@@ -31,6 +31,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 
+from liaison.core.cells import neutralize_formula
 from liaison.core.errors import Invalid, TooLarge
 from liaison.drafts.numerals import parse_number
 from liaison.opinions.validation import (
@@ -730,8 +731,7 @@ def build_template_xlsx(occupations: Sequence[str] = DEFAULT_OCCUPATIONS) -> byt
 
 def _safe_cell(value: object) -> str:
     """Cells of a report opened in Excel: text that looks like a formula gets a leading apostrophe."""
-    text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+    return neutralize_formula(str(value))
 
 
 def report_csv(problems: Iterable[RowProblem]) -> bytes:

@@ -19,6 +19,7 @@ from liaison.core.errors import Conflict, Forbidden, Invalid, NotFound
 from liaison.core.privacy import mask_name, mask_phone
 from liaison.db import transaction
 from liaison.drafts import service as drafts
+from liaison.drafts.numerals import article_label
 from liaison.drafts.tables import DraftArticle, DraftVersion
 from liaison.drafts.window import PHASE_LABELS, Phase
 from liaison.network.service import office_of_user as user_office
@@ -193,12 +194,6 @@ async def submit_opinion(
     return Submitted(stored.id, stored.receipt, duplicate=stored.duplicate)
 
 
-def _article_label(number: int | None) -> str:
-    from liaison.drafts.numerals import int_to_chinese
-
-    return f"第{int_to_chinese(number)}条" if number else "总体意见"
-
-
 async def get_receipt(code: str) -> dict[str, Any]:
     """What the receipt page and API show: the opinion and its status, never personal data."""
     normalized = normalize_receipt(code)
@@ -220,7 +215,7 @@ async def get_receipt(code: str) -> dict[str, Any]:
         "receipt": row["receipt"],
         "draft": {"slug": row["draft.slug"], "title": row["draft.title"]},
         "article": row["article"],
-        "article_label": _article_label(row["article"]),
+        "article_label": article_label(row["article"]),
         "text": row["text"],
         "suggestion": row["suggestion"],
         "reason": row["reason"],

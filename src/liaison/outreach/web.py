@@ -12,6 +12,7 @@ from litestar.response import Response, Template
 from liaison.accounts.roles import Role
 from liaison.dashboard.charts import bar_chart
 from liaison.drafts import service as drafts
+from liaison.drafts.numerals import article_label
 from liaison.network.service import get_office
 from liaison.opinions.tables import Opinion
 from liaison.opinions.validation import CHANNEL_LABELS
@@ -65,9 +66,7 @@ async def transparency(slug: FromPath[str]) -> Template:
     by_article: dict[int | None, int] = {}
     for r in kept:
         by_article[r["article"]] = by_article.get(r["article"], 0) + 1
-    from liaison.drafts.numerals import int_to_chinese
-
-    articles = [(f"第{int_to_chinese(n)}条" if n else "总体意见", c)
+    articles = [(article_label(n), c)
                 for n, c in sorted(by_article.items(), key=lambda kv: (kv[0] is not None, kv[0] or 0))]
     channels: dict[str, int] = {}
     for r in kept:

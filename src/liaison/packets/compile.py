@@ -20,7 +20,7 @@ from liaison.clusters.tables import Cluster, ClusterMember
 from liaison.core.errors import Forbidden, Invalid, NotFound
 from liaison.db import transaction
 from liaison.drafts import service as drafts
-from liaison.drafts.numerals import int_to_chinese
+from liaison.drafts.numerals import article_label
 from liaison.network.tables import Office
 from liaison.opinions.tables import Activity, Contributor, Opinion
 from liaison.packets.export_json import packet_from_json, packet_to_json
@@ -53,10 +53,6 @@ class _Opinion:
     office: str | None
     activity: str | None
     contributor: dict[str, str] | None
-
-
-def _label(number: int | None) -> str:
-    return f"第{int_to_chinese(number)}条" if number else "总体意见"
 
 
 def _bigrams(text: str) -> set[str]:
@@ -218,7 +214,7 @@ async def compile_packet(slug: str, actor: CurrentUser | None, *, personal_data:
         merged=sum(len(g) - 1 for g in groups.values() if len(g) > 1),
         by_channel=dict(Counter(o.channel for o in opinions).most_common()),
         by_office=dict(Counter(o.office for o in opinions if o.office).most_common()),
-        by_article={_label(n): count for n, count in sorted(
+        by_article={article_label(n): count for n, count in sorted(
             Counter(o.article for o in opinions).items(), key=lambda kv: (kv[0] is not None, kv[0] or 0))},
     )
     async with transaction():
@@ -272,7 +268,7 @@ async def opinion_rows(slug: str, packet: Packet) -> list[dict[str, Any]]:
     draft = await drafts.get_draft(slug, public=False)
     opinions, _, members, _ = await _load(draft.id, packet.compiled_at)
     return [
-        {"article": _label(o.article), "text": o.text, "suggestion": o.suggestion, "reason": o.reason,
+        {"article": article_label(o.article), "text": o.text, "suggestion": o.suggestion, "reason": o.reason,
          "channel": o.channel, "office": o.office or "", "activity": o.activity or "",
          "contributor": o.contributor, "status": o.status,
          "point_id": f"c{members[o.id]}" if o.id in members else f"o{o.id}"}

@@ -19,11 +19,11 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from liaison.core.cells import FORMULA_PREFIXES, neutralize_formula
 from liaison.packets.model import STANCE_LABELS, Packet, Point, channel_label, contributor_view
 
 __all__ = ["FORMULA_PREFIXES", "OPINION_COLUMNS", "POINT_COLUMNS", "packet_to_xlsx", "safe_text"]
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 FONT_NAME = "宋体"
 
 #: 意见汇总表 columns: (header, width).
@@ -51,9 +51,7 @@ _WRAP = Alignment(wrap_text=True, vertical="top")
 def safe_text(value: Any) -> str:
     """A string safe to put in a cell: no XML-illegal characters, no formula trigger at the start."""
     text = ILLEGAL_CHARACTERS_RE.sub("", "" if value is None else str(value))
-    if text.startswith(FORMULA_PREFIXES):
-        text = "'" + text
-    return text
+    return neutralize_formula(text)
 
 
 def _put(ws: Worksheet, row: int, col: int, value: Any) -> None:

@@ -11,7 +11,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from liaison.accounts.roles import ROLE_LABELS, Role
 from liaison.config import Settings
 from liaison.core.dates import format_date, format_datetime
-from liaison.drafts.numerals import int_to_chinese
+from liaison.drafts.numerals import article_label
 from liaison.drafts.window import PHASE_LABELS
 
 __all__ = ["TEMPLATES_DIR", "build_template_engine"]
@@ -30,7 +30,7 @@ def build_template_engine(settings: Settings) -> JinjaTemplateEngine:
     tz = settings.tz
     env.filters["date"] = lambda value: format_date(value, tz)
     env.filters["datetime"] = lambda value: format_datetime(value, tz)
-    env.filters["article"] = lambda n: f"第{int_to_chinese(n)}条" if n else "总体意见"
+    env.filters["article"] = article_label
     # Readable JSON (Chinese as is); the result is still autoescaped as text.
     env.filters["json"] = lambda value: json.dumps(value, ensure_ascii=False, default=str)
     env.globals.update(
