@@ -157,11 +157,15 @@ def restore(file: Path, force: bool) -> None:
 @click.option("--interval", type=float, default=1.0, show_default=True, help="seconds between rounds")
 @click.option("--parent-pid", type=int, default=None, hidden=True,
               help="stop when this process is gone (set by `liaison serve` for its child)")
-def worker(interval: float, parent_pid: int | None) -> None:
-    """Run the analysis worker (assign new opinions to clusters) until interrupted."""
+@click.option("--lease-seconds", type=float, default=None, hidden=True,
+              help="how long a delivery in progress is owned before another round may resend it")
+def worker(interval: float, parent_pid: int | None, lease_seconds: float | None) -> None:
+    """Run the background worker until interrupted: cluster new opinions, deliver the outbox."""
     import signal
 
     from liaison.clusters.worker import run_worker
+    from liaison.submission.outbox import DEFAULT_LEASE_SECONDS
+    from liaison.submission.worker import run_outbox
 
     settings = _settings()
 
@@ -180,8 +184,11 @@ def worker(interval: float, parent_pid: int | None) -> None:
                     await asyncio.sleep(1)
 
             loop.create_task(watch_parent())
-        click.echo("analysis worker running (Ctrl-C to stop)")
-        await run_worker(settings.data_dir, stop, interval=interval)
+        click.echo("worker running: analysis and outbox delivery (Ctrl-C to stop)")
+        await asyncio.gather(
+            run_worker(settings.data_dir, stop, interval=interval),
+            run_outbox(stop, interval=max(interval, 1.0), lease_seconds=lease_seconds or DEFAULT_LEASE_SECONDS),
+        )
 
     _run(settings, work)
 
@@ -348,6 +355,88 @@ def packets_compile(slug: str, out_dir: Path, personal_data: str) -> None:
     for ext, body in files.items():
         (out_dir / f"packet.{ext}").write_bytes(body)
     click.echo(f"{slug}: packet v{version} written to {out_dir} (packet.json, packet.docx, packet.xlsx)")
+
+
+@packets.command("submit")
+@click.option("--draft", "slug", required=True, help="draft slug")
+@click.option("--version", "number", required=True, type=click.IntRange(1), help="packet version to submit")
+def packets_submit(slug: str, number: int) -> None:
+    """Queue a packet version for the upstream station; `liaison worker` delivers it."""
+    from liaison.submission.outbox import submit_packet
+
+    settings = _settings()
+    message = _run(settings, lambda: submit_packet(slug, number, actor="cli", station_name=settings.station_name))
+    state = {"pending": "queued", "delivered": "already delivered", "failed": "failed"}[message["status"]]
+    click.echo(f"{slug} v{number}: {state} (outbox message {message['id']}, key {message['idempotency_key']})")
+
+
+@main.group()
+def upstream() -> None:
+    """The station one level up that this station submits packets to."""
+
+
+@upstream.command("set")
+@click.option("--url", required=True, help="base URL of the upper station, e.g. https://city.example.cn")
+@click.option("--station-id", required=True, help="this station's id as the upper station registered it")
+@click.option("--key", "key", default=None, help="shared key from the upper station (else read from stdin)")
+@click.option("--name", default="", help="name of the upper station")
+def upstream_set(url: str, station_id: str, key: str | None, name: str) -> None:
+    """Configure the upstream (URL, our station id there, shared key)."""
+    from liaison.submission.peers import set_upstream
+
+    key = key or _read_password("Shared key")
+    row = _run(_settings(), lambda: set_upstream(url, station_id, key, name=name, actor="cli"))
+    click.echo(f"upstream: {row['url']} as {row['station_id']}")
+
+
+@upstream.command("show")
+def upstream_show() -> None:
+    """Print the configured upstream (without the key)."""
+    from liaison.submission.peers import get_upstream
+
+    row = _run(_settings(), get_upstream)
+    if row is None:
+        raise click.ClickException("no upstream configured: liaison upstream set --url … --station-id … --key …")
+    click.echo(f"{row['url']}\tstation id {row['station_id']}\t{row['name']}")
+
+
+@main.group()
+def stations() -> None:
+    """Lower stations allowed to submit packets to this one."""
+
+
+@stations.command("add")
+@click.option("--id", "station_id", required=True, help="the lower station's id, e.g. county-xx")
+@click.option("--name", required=True, help="the lower station's name")
+@click.option("--url", default="", help="its base URL (to send adoption outcomes back down)")
+@click.option("--key", "key", default=None, help="shared key (default: a new random one, printed once)")
+def stations_add(station_id: str, name: str, url: str, key: str | None) -> None:
+    """Register a lower station; prints the shared key to give to it."""
+    from liaison.submission.peers import add_downstream
+
+    row = _run(_settings(), lambda: add_downstream(station_id, name, key=key, url=url, actor="cli"))
+    click.echo(f"station {row['station_id']} ({row['name']}) added; shared key (shown once):")
+    click.echo(row["key"])
+
+
+@stations.command("list")
+def stations_list() -> None:
+    """List the upstream and the lower stations (keys are not shown)."""
+    from liaison.submission.peers import list_peers
+
+    for row in _run(_settings(), list_peers):
+        state = "active" if row["active"] else "removed"
+        click.echo(f"{row['direction']}\t{row['station_id']}\t{row['name']}\t{row['url']}\t{state}")
+
+
+@stations.command("remove")
+@click.option("--id", "station_id", required=True)
+def stations_remove(station_id: str) -> None:
+    """Stop accepting packets from a lower station (what it sent is kept)."""
+    from liaison.submission.peers import remove_downstream
+
+    _run(_settings(), lambda: remove_downstream(station_id, actor="cli"))
+    click.echo(f"station {station_id} removed")
 
 
 @main.group()

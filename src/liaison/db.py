@@ -60,12 +60,14 @@ def all_tables() -> list[type[Table]]:
     from liaison.network.tables import Office, StaffOffice, StationSetting, Volunteer
     from liaison.opinions.tables import Activity, Contributor, Opinion, RateCounter
     from liaison.packets.tables import PacketVersion
+    from liaison.submission.tables import DeliveryAttempt, InboundPacket, InboundPoint, OutboxMessage, PeerStation
 
     return [
         User, UserSession, ApiToken, Draft, DraftVersion, DraftArticle,
         Office, StaffOffice, StationSetting, Volunteer,
         Activity, Opinion, Contributor, RateCounter, AuditEntry,
         Cluster, ClusterMember, AnalysisState, PacketVersion,
+        PeerStation, OutboxMessage, DeliveryAttempt, InboundPacket, InboundPoint,
     ]
 
 

@@ -9,7 +9,10 @@ from __future__ import annotations
 #: The largest id or count accepted from a request: ids are 32-bit on PostgreSQL.
 MAX_INT = 2**31 - 1
 
-__all__ = ["MAX_INT", "Conflict", "DomainError", "Forbidden", "Invalid", "NotFound", "TooLarge", "TooManyRequests"]
+__all__ = [
+    "MAX_INT", "Conflict", "DomainError", "Forbidden", "Invalid", "NotFound", "TooLarge", "TooManyRequests",
+    "Unauthenticated",
+]
 
 
 class DomainError(Exception):
@@ -38,6 +41,13 @@ class Conflict(DomainError):
 class Invalid(DomainError):
     status_code = 422
     code = "invalid"
+
+
+class Unauthenticated(DomainError):
+    """The caller could not be identified (e.g. a bad station signature)."""
+
+    status_code = 401
+    code = "unauthenticated"
 
 
 class Forbidden(DomainError):

@@ -52,6 +52,8 @@ CHANNEL_LABELS: dict[str, str] = {
     Channel.HOTLINE: "电话",
     Channel.LETTER: "来信",
     Channel.OTHER: "其他",
+    # Not a Channel anyone can choose: points folded in from a lower station's packet.
+    "station": "下级联络站报送",
 }
 
 

@@ -1,0 +1,101 @@
+"""Station-to-station pages and the receiving endpoint.
+
+- ``POST /api/v1/inbound/packets``: a lower station delivers a packet (signed, not a login).
+- ``/staff/submission``: upstream settings, lower stations, the outbox with every attempt,
+  and packets received — officers see it, only admins change the links between stations.
+- ``POST /staff/drafts/{slug}/packets/{n}/submit``: the officer's 上报 button.
+"""
+
+from __future__ import annotations
+
+import time
+
+from litestar import Request, Response, get, post
+from litestar.params import FromPath
+from litestar.response import Redirect, Template
+
+from liaison.accounts.roles import Role
+from liaison.config import Settings
+from liaison.core.errors import Invalid, MAX_INT
+from liaison.submission import inbound, outbox, peers
+from liaison.web.auth import current_user, requires
+
+__all__ = ["ROUTES"]
+
+_OFFICERS = requires(Role.ADMIN, Role.OFFICER)
+_ADMINS = requires(Role.ADMIN)
+
+
+@post("/api/v1/inbound/packets", status_code=201, summary="Receive a packet from a lower station",
+      description="Body: a `liaison.packet/1` document. Headers: `X-Liaison-Station`, `X-Liaison-Timestamp`, "
+                  "`Idempotency-Key`, `X-Liaison-Signature: sha256=<HMAC-SHA256 of "
+                  "'timestamp.key.' + body>`. 201 `{id}` when stored, 200 with the same id for a replay, "
+                  "409 for a reused key with another body, 401 for a bad signature, 422 for a malformed packet.",
+      tags=["stations"])
+async def receive_packet(request: Request) -> Response[dict[str, int]]:
+    body = await request.body()
+    inbound_id, created = await inbound.receive_packet(request.headers, body, now=time.time())
+    return Response({"id": inbound_id}, status_code=201 if created else 200)
+
+
+@get("/staff/submission", guards=[_OFFICERS], include_in_schema=False)
+async def submission_page(request: Request) -> Template:
+    messages = await outbox.list_messages()
+    attempts = {m["id"]: await outbox.message_attempts(m["id"]) for m in messages[:50]}
+    return Template("submission/index.html", context={
+        "upstream": await peers.get_upstream(), "peers": await peers.list_peers(),
+        "messages": messages, "attempts": attempts, "received": await inbound.list_inbound(),
+        "saved": request.query_params.get("saved"),
+    })
+
+
+@post("/staff/submission/upstream", guards=[_ADMINS], include_in_schema=False, status_code=303)
+async def upstream_set(request: Request) -> Redirect:
+    form = await request.form()
+    user = current_user(request)
+    await peers.set_upstream(str(form.get("url", "")), str(form.get("station_id", "")), str(form.get("key", "")),
+                             name=str(form.get("name", "")), actor=user.username if user else "")
+    return Redirect("/staff/submission?saved=upstream", status_code=303)
+
+
+@post("/staff/submission/downstream", guards=[_ADMINS], include_in_schema=False)
+async def downstream_add(request: Request) -> Template:
+    form = await request.form()
+    user = current_user(request)
+    row = await peers.add_downstream(str(form.get("station_id", "")), str(form.get("name", "")),
+                                     url=str(form.get("url", "")), actor=user.username if user else "")
+    # The key is shown once, on this page, to hand to the lower station; it is not in any URL.
+    return Template("submission/new_downstream.html", context={"row": row})
+
+
+@post("/staff/submission/downstream/{station_id:str}/remove", guards=[_ADMINS], include_in_schema=False,
+      status_code=303)
+async def downstream_remove(request: Request, station_id: FromPath[str]) -> Redirect:
+    user = current_user(request)
+    await peers.remove_downstream(station_id, actor=user.username if user else "")
+    return Redirect("/staff/submission?saved=downstream", status_code=303)
+
+
+@post("/staff/submission/messages/{message_id:int}/retry", guards=[_OFFICERS], include_in_schema=False,
+      status_code=303)
+async def message_retry(request: Request, message_id: FromPath[int]) -> Redirect:
+    if not 0 < message_id <= MAX_INT:
+        raise Invalid("报文编号无效", field="message")
+    user = current_user(request)
+    await outbox.retry_now(message_id, actor=user.username if user else "")
+    return Redirect("/staff/submission?saved=retry", status_code=303)
+
+
+@post("/staff/drafts/{slug:str}/packets/{number:int}/submit", guards=[_OFFICERS], include_in_schema=False,
+      status_code=303)
+async def packet_submit(request: Request, slug: FromPath[str], number: FromPath[int]) -> Redirect:
+    if not 0 < number <= MAX_INT:
+        raise Invalid("版本号无效", field="version")
+    settings: Settings = request.app.state.settings
+    user = current_user(request)
+    await outbox.submit_packet(slug, number, actor=user.username if user else "", station_name=settings.station_name)
+    return Redirect(f"/staff/drafts/{slug}/packets?submitted={number}", status_code=303)
+
+
+ROUTES = [receive_packet, submission_page, upstream_set, downstream_add, downstream_remove, message_retry,
+          packet_submit]
