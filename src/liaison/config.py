@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-__all__ = ["ConfigError", "Settings", "SETTINGS_DOC", "load_settings"]
+__all__ = ["DEFAULT_STATION_NAME", "ConfigError", "Settings", "SETTINGS_DOC", "load_settings"]
 
 
 class ConfigError(ValueError):
@@ -41,6 +41,10 @@ SETTINGS_DOC: dict[str, str] = {
 }
 
 
+#: The station name when none is configured (LIAISON_STATION_NAME).
+DEFAULT_STATION_NAME = "基层立法联络站"
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     """Everything the service needs to know about where and how it runs."""
@@ -53,7 +57,7 @@ class Settings:
     timezone: str = "Asia/Shanghai"
     session_hours: int = 8
     max_upload_bytes: int = 2 * 1024 * 1024
-    station_name: str = "基层立法联络站"
+    station_name: str = DEFAULT_STATION_NAME
     secure_cookies: bool = False
     public_posts_per_10min: int = 30
     login_attempts_per_15min: int = 10
@@ -131,7 +135,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         timezone=timezone,
         session_hours=_int(env, "LIAISON_SESSION_HOURS", 8),
         max_upload_bytes=_int(env, "LIAISON_MAX_UPLOAD_MB", 2) * 1024 * 1024,
-        station_name=env.get("LIAISON_STATION_NAME", "").strip() or "基层立法联络站",
+        station_name=env.get("LIAISON_STATION_NAME", "").strip() or DEFAULT_STATION_NAME,
         secure_cookies=env.get("LIAISON_SECURE_COOKIES", "0").strip().lower() in {"1", "true", "yes"},
         public_posts_per_10min=_int(env, "LIAISON_PUBLIC_POSTS_PER_10MIN", 30),
         login_attempts_per_15min=_int(env, "LIAISON_LOGIN_ATTEMPTS_PER_15MIN", 10),

@@ -17,6 +17,7 @@ from liaison.accounts.services import CurrentUser
 from liaison.analysis.stance import classify_stance
 from liaison.audit import service as audit
 from liaison.clusters.tables import Cluster, ClusterMember
+from liaison.config import DEFAULT_STATION_NAME
 from liaison.core.errors import Forbidden, Invalid, NotFound
 from liaison.db import transaction
 from liaison.drafts import service as drafts
@@ -223,7 +224,8 @@ async def compile_packet(slug: str, actor: CurrentUser | None, *, personal_data:
         number = (latest["number"] if latest else 0) + 1
         packet = Packet(
             version=number,
-            station={"name": station_name, "id": station_id},
+            # The schema needs a name: a caller without settings gets the default station name.
+            station={"name": station_name or DEFAULT_STATION_NAME, "id": station_id},
             draft={"slug": draft.slug, "title": draft.title, "issuer": draft.issuer, "round": draft.round,
                    "version": draft.current_version},
             compiled_at=snapshot,

@@ -26,8 +26,14 @@ MEDIA = {
 
 @get("/staff/drafts/{slug:str}/packets", guards=[_OFFICERS], include_in_schema=False)
 async def packet_list(slug: FromPath[str]) -> Template:
+    """The versions, their downloads and, when an upstream is configured, their submission state."""
+    from liaison.submission import outbox, peers
+
     draft = await drafts.get_draft(slug, public=False)
-    return Template("packets/list.html", context={"draft": draft, "versions": await packets.list_packets(slug)})
+    return Template("packets/list.html", context={
+        "draft": draft, "versions": await packets.list_packets(slug),
+        "upstream": await peers.get_upstream(), "submissions": await outbox.submission_state(draft.id),
+    })
 
 
 @post("/staff/drafts/{slug:str}/packets", guards=[_OFFICERS], include_in_schema=False, status_code=303)
