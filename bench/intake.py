@@ -6,19 +6,17 @@ Run:
   options: --seconds 15 --concurrency 64
 
 Bounded (seconds and a request cap) and loopback only. It starts `liaison serve`
-on a free port, imports and publishes a sample draft, then for --seconds posts
-unique opinions from --concurrency concurrent clients, and does the same against
-a bare litestar app that only validates the same body (the ceiling). Afterwards
-it counts: every acknowledged receipt must be in the database exactly once.
+on a free port (``liaison.devtools.server.LiaisonServer``), imports and publishes a
+sample draft, then for --seconds posts unique opinions from --concurrency concurrent
+clients, and does the same against a bare litestar app that only validates the same
+body (the ceiling). Afterwards it counts: every acknowledged receipt must be in the database exactly once.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -27,6 +25,8 @@ import time
 from pathlib import Path
 
 import httpx
+
+from liaison.devtools.server import LiaisonServer, free_port
 
 ROOT = Path(__file__).resolve().parents[1]
 BARE_APP = '''
@@ -56,13 +56,8 @@ app = Litestar([bare])
 '''
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def wait_ready(url: str, timeout: float = 30) -> None:
+    """Wait for the bare app (it has no /health; any answer below 500 will do)."""
     deadline = time.time() + timeout
     while time.time() < deadline:
         try:
@@ -171,31 +166,23 @@ def main() -> None:
     from conftest import sample_draft
 
     with tempfile.TemporaryDirectory() as tmp:
-        env = {**os.environ, "LIAISON_DATA_DIR": tmp, "LIAISON_PUBLIC_POSTS_PER_10MIN": str(10**9),
-               "PYTHONPATH": str(ROOT / "src")}
-        if args.database_url:
-            env["DATABASE_URL"] = args.database_url
-        if args.no_worker:
-            env["LIAISON_RUN_WORKER"] = "0"
-        liaison = [sys.executable, "-m", "liaison.cli"]
+        server = LiaisonServer(args.database_url or f"sqlite:///{Path(tmp) / 'liaison.sqlite3'}", Path(tmp) / "data",
+                               worker=not args.no_worker, access_log=False, workers=args.workers,
+                               env={"LIAISON_PUBLIC_POSTS_PER_10MIN": str(10**9)})
         draft = Path(tmp) / "dog-rules.md"
         draft.write_text(sample_draft(), encoding="utf-8")
-        subprocess.run([*liaison, "migrate"], env=env, check=True, capture_output=True)
-        subprocess.run([*liaison, "drafts", "import", str(draft)], env=env, check=True, capture_output=True)
-        subprocess.run([*liaison, "drafts", "publish", "dog-rules"], env=env, check=True, capture_output=True)
-        before = _count(env)
+        server.migrate()
+        server.cli("drafts", "import", str(draft))
+        server.cli("drafts", "publish", "dog-rules")
+        before = _count(server)
 
-        port = free_port()
-        server_log = open(Path(tmp) / "server.log", "wb")  # noqa: SIM115 - closed with the temp dir
-        server = subprocess.Popen([*liaison, "serve", "--no-migrate", "--no-access-log", "--port", str(port),
-                                   "--workers", str(args.workers)], env={**env}, stdout=server_log, stderr=server_log)
         bare_port = free_port()
         (Path(tmp) / "bare_app.py").write_text(BARE_APP, encoding="utf-8")
         bare = subprocess.Popen([sys.executable, "-m", "uvicorn", "bare_app:app", "--port", str(bare_port),
                                  "--log-level", "warning", "--workers", str(args.workers)],
                                 cwd=tmp, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
-            wait_ready(f"http://127.0.0.1:{port}/health")
+            server.start()
             wait_ready(f"http://127.0.0.1:{bare_port}/docs")
             engine = "postgresql" if args.database_url else "sqlite"
             driver = "wrk" if shutil.which("wrk") and not args.python_driver else "python"
@@ -209,7 +196,7 @@ def main() -> None:
                 bare_result = drive_wrk(f"http://127.0.0.1:{bare_port}", args.seconds, args.concurrency, script)
                 ceiling = bare_result["created"] / args.seconds
                 print(f"    bare: {ceiling:8.0f} opinions/s  p50 {bare_result['p50']:6.1f} ms  p99 {bare_result['p99']:6.1f} ms")
-                result = drive_wrk(f"http://127.0.0.1:{port}", args.seconds, args.concurrency, script)
+                result = drive_wrk(server.url, args.seconds, args.concurrency, script)
                 rate = result["created"] / args.seconds
                 acknowledged = int(result["created"])
                 print(f" liaison: {rate:8.0f} opinions/s  p50 {result['p50']:6.1f} ms  p99 {result['p99']:6.1f} ms  "
@@ -218,15 +205,14 @@ def main() -> None:
             else:
                 lat, _, berr, _ = asyncio.run(drive(f"http://127.0.0.1:{bare_port}", args.seconds, args.concurrency, args.cap))
                 ceiling = report("bare", lat, len(lat) - berr, berr, args.seconds)
-                lat, receipts, err, err5 = asyncio.run(drive(f"http://127.0.0.1:{port}", args.seconds, args.concurrency, args.cap))
+                lat, receipts, err, err5 = asyncio.run(drive(server.url, args.seconds, args.concurrency, args.cap))
                 rate = report("liaison", lat, len(receipts), err, args.seconds)
                 print(f"   ratio: {rate / ceiling:.2f} of the bare ceiling; 5xx: {err5}")
         finally:
-            server.terminate()
+            server.stop(timeout=60)
             bare.terminate()
-            server.wait(timeout=60)
             bare.wait(timeout=30)
-        stored = _count(env) - before
+        stored = _count(server) - before
         if acknowledged is not None:  # wrk counts 201s; receipts are unique by constraint
             # wrk stops with requests in flight: those may be stored without wrk seeing the 201.
             print(f"acknowledged (201) {acknowledged}; stored {stored} (in flight at the stop: {stored - acknowledged})")
@@ -234,34 +220,27 @@ def main() -> None:
                 raise SystemExit("FAILED: acknowledged opinions and stored opinions differ")
             return
         unique = len(set(receipts))
-        missing = _missing(env, receipts)
+        missing = _missing(server, receipts)
         print(f"acknowledged {len(receipts)} (unique {unique}); stored {stored}; acknowledged but missing {missing}")
         if missing or unique != len(receipts) or stored != len(receipts):
             raise SystemExit("FAILED: acknowledged opinions and stored opinions differ")
 
 
-def _count(env: dict[str, str]) -> int:
-    code = ("import asyncio\nfrom liaison import db\nfrom liaison.config import load_settings\n"
-            "from liaison.opinions.tables import Opinion\n"
-            "async def m():\n    await db.connect(load_settings().database_url)\n    print(await Opinion.count().run())\n"
-            "    await db.disconnect()\nasyncio.run(m())\n")
-    return int(subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout)
+def _count(server: LiaisonServer) -> int:
+    return int(server.query("print(await Opinion.count().run())"))
 
 
-def _missing(env: dict[str, str], receipts: list[str]) -> int:
+def _missing(server: LiaisonServer, receipts: list[str]) -> int:
     if not receipts:
         return 0
-    path = Path(env["LIAISON_DATA_DIR"]) / "receipts.txt"
+    path = server.data_dir / "receipts.txt"
     path.write_text("\n".join(receipts), encoding="utf-8")
-    code = ("import asyncio, sys\nfrom liaison import db\nfrom liaison.config import load_settings\n"
-            "from liaison.opinions.tables import Opinion\n"
-            "async def m():\n    await db.connect(load_settings().database_url)\n"
-            f"    wanted = open({str(path)!r}).read().split()\n    found = set()\n"
-            "    for i in range(0, len(wanted), 500):\n"
-            "        rows = await Opinion.select(Opinion.receipt).where(Opinion.receipt.is_in(wanted[i:i+500])).run()\n"
-            "        found.update(r['receipt'] for r in rows)\n"
-            "    print(len(set(wanted) - found))\n    await db.disconnect()\nasyncio.run(m())\n")
-    return int(subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stdout)
+    return int(server.query(f"""wanted = open({str(path)!r}).read().split()
+found = set()
+for i in range(0, len(wanted), 500):
+    rows = await Opinion.select(Opinion.receipt).where(Opinion.receipt.is_in(wanted[i:i + 500])).run()
+    found.update(r['receipt'] for r in rows)
+print(len(set(wanted) - found))"""))
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 """Browser tests: the real server in a subprocess, driven by Debian's Chromium through Playwright.
 
-One server per session, on a fresh SQLite database in a temporary directory (these tests
-check the pages; the database engines are covered by the rest of the suite). Setup goes
+One server per session (``liaison.devtools.server.LiaisonServer``), on a fresh SQLite database
+in a temporary directory (these tests check the pages; the database engines are covered by the
+rest of the suite). Setup goes
 through the real ``liaison`` command: migrate, import and publish the citizen's draft, create
 the officer, create an office; the volunteer (who has a login) is added with
 ``liaison.network.service.create_volunteer``, as the office page would. The officer's draft
@@ -20,26 +21,22 @@ from __future__ import annotations
 import os
 import secrets
 import shutil
-import socket
 import subprocess
-import sys
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from browser.support import (
     ARTIFACTS, CHROMIUM, CITIZEN_DRAFT, IMPORT_DRAFT, ROOT, Account, Site, citizen_draft_file, import_draft_file,
 )
+from liaison.devtools.server import LiaisonServer
 
 CHROMIUM_ARGS = [
     "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]
-LIAISON = [sys.executable, "-m", "liaison.cli"]
 
 
 #: Expectations wait at most this long (ms); the server answers in a few ms.
@@ -51,19 +48,6 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 # ---------------------------------------------------------------- the server
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _cli(env: dict[str, str], *args: str, stdin: str | None = None) -> str:
-    done = subprocess.run([*LIAISON, *args], env=env, input=stdin, capture_output=True, text=True, timeout=60)
-    if done.returncode != 0:
-        raise RuntimeError(f"liaison {' '.join(args)} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
-    return done.stdout
 
 
 _VOLUNTEER_SNIPPET = """
@@ -86,34 +70,17 @@ asyncio.run(main(*sys.argv[1:5]))
 """
 
 
-def _wait_for_health(url: str, process: subprocess.Popen[bytes], log: Path, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"the server exited with {process.returncode}:\n{log.read_text()[-3000:]}")
-        try:
-            if httpx.get(f"{url}/health", timeout=1).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    raise RuntimeError(f"the server did not answer /health within {timeout:.0f} s:\n{log.read_text()[-3000:]}")
-
-
 @pytest.fixture(scope="session")
 def site(browser: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     """The real server (``liaison serve``) on a fresh SQLite database, with the journeys' data.
 
     (It asks for ``browser`` first so that, without Chromium, nothing is set up before the skip.)
+    The analysis worker runs as the server's child: the officer's journey waits for its clusters.
     """
     work = tmp_path_factory.mktemp("browser-site")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("LIAISON_", "DATABASE_URL"))}
-    env.update({
-        "DATABASE_URL": f"sqlite:///{work / 'liaison.sqlite3'}",
-        "LIAISON_DATA_DIR": str(work / "data"),
-        "LIAISON_SECRET_KEY": secrets.token_urlsafe(40),
-        "PYTHONPATH": str(ROOT / "src"),
-    })
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    server = LiaisonServer(f"sqlite:///{work / 'liaison.sqlite3'}", work / "data", worker=True,
+                           log_path=ARTIFACTS / "server.log")
     officer = Account("li-officer", "officer passphrase " + secrets.token_hex(4), "李干事")
     volunteer = Account("chen-volunteer", "volunteer passphrase " + secrets.token_hex(4), "陈阿姨")
     office = "东街基层立法联络室"
@@ -124,36 +91,16 @@ def site(browser: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sit
     import_file = work / f"{IMPORT_DRAFT[0]}.md"
     import_file.write_text(import_draft_file(), encoding="utf-8")
 
-    _cli(env, "migrate")
-    _cli(env, "drafts", "import", "--publish", str(drafts_dir))
-    _cli(env, "users", "create", "--username", officer.username, "--role", "officer",
-         "--display-name", officer.name, stdin=officer.password + "\n")
-    _cli(env, "offices", "create", "--name", office, "--area", "东街街道")
-    done = subprocess.run([sys.executable, "-c", _VOLUNTEER_SNIPPET, office, volunteer.name, volunteer.username,
-                           volunteer.password], env=env, capture_output=True, text=True, timeout=60)
-    if done.returncode != 0:
-        raise RuntimeError(f"creating the volunteer failed:\n{done.stdout}\n{done.stderr}")
+    server.migrate()
+    server.cli("drafts", "import", "--publish", str(drafts_dir))
+    server.cli("users", "create", "--username", officer.username, "--role", "officer",
+               "--display-name", officer.name, stdin=officer.password + "\n")
+    server.cli("offices", "create", "--name", office, "--area", "东街街道")
+    server.python(_VOLUNTEER_SNIPPET, office, volunteer.name, volunteer.username, volunteer.password)
 
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    log = ARTIFACTS / "server.log"
-    with log.open("wb") as log_file:
-        process = subprocess.Popen(
-            [*LIAISON, "serve", "--no-migrate", "--host", "127.0.0.1", "--port", str(port)],
-            env=env, stdout=log_file, stderr=subprocess.STDOUT,
-        )
-        try:
-            _wait_for_health(url, process, log)
-            yield Site(url=url, officer=officer, volunteer=volunteer, office=office, citizen_draft=CITIZEN_DRAFT,
-                       import_file=import_file, import_draft=IMPORT_DRAFT)
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+    with server:
+        yield Site(url=server.url, officer=officer, volunteer=volunteer, office=office, citizen_draft=CITIZEN_DRAFT,
+                   import_file=import_file, import_draft=IMPORT_DRAFT)
 
 
 # ---------------------------------------------------------------- the browser

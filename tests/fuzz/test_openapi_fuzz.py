@@ -1,8 +1,8 @@
 """Schemathesis over the app's own OpenAPI document: no 5xx, no stack trace, answers as documented.
 
-The app runs as the real ``liaison serve`` in a subprocess on a fresh SQLite database (schemathesis
-drives its requests from its own thread and loop, which a pool bound to the test loop does not
-allow, so the server lives in its own process). Setup goes through the real ``liaison`` command:
+The app runs as the real ``liaison serve`` in a subprocess (``liaison.devtools.server``) on a fresh
+SQLite database (schemathesis drives its requests from its own thread and loop, which a pool bound
+to the test loop does not allow, so the server lives in its own process). Setup goes through the real ``liaison`` command:
 migrate, import and publish a draft, create an officer and an API token. Every operation in the
 schema is fuzzed twice — anonymously and with the officer's bearer token — with a bounded number of
 examples, so the file runs in well under a minute.
@@ -12,17 +12,13 @@ from __future__ import annotations
 
 import os
 import secrets
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from conftest import ROOT, sample_draft
+from conftest import sample_draft
 from hypothesis import HealthCheck, given, note, settings
 from hypothesis.errors import Unsatisfiable
 
@@ -30,27 +26,17 @@ schemathesis = pytest.importorskip("schemathesis")
 from schemathesis.checks import not_a_server_error  # noqa: E402
 from schemathesis.specs.openapi.checks import content_type_conformance, response_schema_conformance  # noqa: E402
 
-LIAISON = [sys.executable, "-m", "liaison.cli"]
+from liaison.devtools.server import LiaisonServer  # noqa: E402
+
 MAX_EXAMPLES = 25
 #: words that only appear in a Python stack trace or a framework debug page
 TRACE_MARKERS = ("Traceback (most recent call last)", 'File "/', "litestar/", "site-packages", "asyncpg.",
                  "sqlite3.", "Exception:", "Error: ")
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _cli(env: dict[str, str], *args: str, stdin: str | None = None) -> str:
-    done = subprocess.run([*LIAISON, *args], env=env, input=stdin, capture_output=True, text=True, timeout=60)
-    if done.returncode != 0:
-        raise RuntimeError(f"liaison {' '.join(args)} failed ({done.returncode}):\n{done.stdout}\n{done.stderr}")
-    return done.stdout
-
-
 class Server:
+    """What the tests need of the running server: its address, the officer's token, its log."""
+
     def __init__(self, url: str, token: str, log: Path) -> None:
         self.url = url
         self.token = token
@@ -60,54 +46,19 @@ class Server:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     work = tmp_path_factory.mktemp("fuzz-server")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("LIAISON_", "DATABASE_URL"))}
-    env.update({
-        "DATABASE_URL": f"sqlite:///{work / 'liaison.sqlite3'}",
-        "LIAISON_DATA_DIR": str(work / "data"),
-        "LIAISON_SECRET_KEY": secrets.token_urlsafe(40),
-        "LIAISON_RUN_WORKER": "0",
-        # the fuzzer posts hundreds of opinions from one address; rate limiting is tested elsewhere
-        "LIAISON_PUBLIC_POSTS_PER_10MIN": "1000000",
-        "PYTHONPATH": str(ROOT / "src"),
-    })
+    # the fuzzer posts hundreds of opinions from one address; rate limiting is tested elsewhere
+    server = LiaisonServer(f"sqlite:///{work / 'liaison.sqlite3'}", work / "data", worker=False,
+                           env={"LIAISON_PUBLIC_POSTS_PER_10MIN": "1000000"}, log_path=work / "server.log")
     drafts_dir = work / "published"
     drafts_dir.mkdir()
     (drafts_dir / "dog-rules.md").write_text(sample_draft("dog-rules"), encoding="utf-8")
-    _cli(env, "migrate")
-    _cli(env, "drafts", "import", "--publish", str(drafts_dir))
-    _cli(env, "users", "create", "--username", "fuzz-officer", "--role", "officer",
-         stdin="officer passphrase " + secrets.token_hex(4) + "\n")
-    token = _cli(env, "tokens", "create", "--username", "fuzz-officer").strip().splitlines()[-1].strip()
-
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    log = work / "server.log"
-    with log.open("wb") as log_file:
-        process = subprocess.Popen(
-            [*LIAISON, "serve", "--no-migrate", "--host", "127.0.0.1", "--port", str(port)],
-            env=env, stdout=log_file, stderr=subprocess.STDOUT,
-        )
-        try:
-            deadline = time.monotonic() + 30
-            while True:
-                if process.poll() is not None:
-                    raise RuntimeError(f"the server exited with {process.returncode}:\n{log.read_text()[-3000:]}")
-                try:
-                    if httpx.get(f"{url}/health", timeout=1).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                if time.monotonic() > deadline:
-                    raise RuntimeError(f"the server did not start:\n{log.read_text()[-3000:]}")
-                time.sleep(0.1)
-            yield Server(url, token, log)
-        finally:
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+    server.migrate()
+    server.cli("drafts", "import", "--publish", str(drafts_dir))
+    server.cli("users", "create", "--username", "fuzz-officer", "--role", "officer",
+               stdin="officer passphrase " + secrets.token_hex(4) + "\n")
+    token = server.cli("tokens", "create", "--username", "fuzz-officer").strip().splitlines()[-1].strip()
+    with server:
+        yield Server(server.url, token, server.log_path)
 
 
 @pytest.fixture(scope="module")

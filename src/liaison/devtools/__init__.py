@@ -1,0 +1,1 @@
+"""Tools for tests and benchmarks that drive the real service (not used by the service itself)."""
