@@ -22,6 +22,7 @@ PUBLIC = {
     ("GET", "/receipts"), ("GET", "/receipts/{code:str}"), ("POST", "/receipts/{code:str}/withdraw"),
     ("GET", "/api/v1/drafts"), ("GET", "/api/v1/drafts/{slug:str}"), ("POST", "/api/v1/drafts/{slug:str}/opinions"),
     ("GET", "/api/v1/receipts/{code:str}"), ("GET", "/drafts/{slug:str}/transparency"),
+    ("GET", "/drafts/{slug:str}/outcomes"), ("GET", "/api/v1/drafts/{slug:str}/outcomes"),
     ("GET", "/schema"), ("GET", "/schema/openapi.json"), ("GET", "/schema/{path:str}"),
     ("GET", "/static/{file_path:path}"), ("HEAD", "/static/{file_path:path}"),
 }

@@ -54,6 +54,7 @@ class TunedSQLiteConnection(sqlite3.Connection):
 def all_tables() -> list[type[Table]]:
     """Our tables in dependency order (referenced tables first)."""
     from liaison.accounts.tables import ApiToken, User, UserSession
+    from liaison.adoption.tables import OpinionOutcome, PointOutcome
     from liaison.audit.tables import AuditEntry
     from liaison.clusters.tables import AnalysisState, Cluster, ClusterMember
     from liaison.drafts.tables import Draft, DraftArticle, DraftVersion
@@ -66,6 +67,7 @@ def all_tables() -> list[type[Table]]:
         Office, StaffOffice, StationSetting, Volunteer,
         Activity, Opinion, Contributor, RateCounter, AuditEntry,
         Cluster, ClusterMember, AnalysisState, PacketVersion,
+        PointOutcome, OpinionOutcome,
     ]
 
 
