@@ -14,6 +14,8 @@ from litestar.template.config import TemplateConfig
 
 from liaison import db
 from liaison.accounts.web import ROUTES as ACCOUNT_ROUTES
+from liaison.adoption.api import ROUTES as ADOPTION_API_ROUTES
+from liaison.adoption.web import ROUTES as ADOPTION_ROUTES
 from liaison.clusters.web import ROUTES as CLUSTER_ROUTES
 from liaison.config import Settings
 from liaison.outreach.web import ROUTES as OUTREACH_ROUTES
@@ -68,6 +70,8 @@ def create_app(settings: Settings, *, manage_database: bool = True) -> Litestar:
             *PACKET_ROUTES,
             *OUTREACH_ROUTES,
             *SUBMISSION_ROUTES,
+            *ADOPTION_ROUTES,
+            *ADOPTION_API_ROUTES,
             *ACCOUNT_ROUTES,
             create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False),
         ],

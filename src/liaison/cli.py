@@ -440,6 +440,51 @@ def stations_remove(station_id: str) -> None:
 
 
 @main.group()
+def outcomes() -> None:
+    """Adoption outcomes (采纳情况) per point of a draft's packet."""
+
+
+@outcomes.command("record")
+@click.option("--draft", "slug", required=True, help="draft slug")
+@click.option("--point", "point_key", required=True, help="point key as in the packet: c12 (cluster) or o34 (opinion)")
+@click.option("--outcome", required=True, help="adopted, partly, not_adopted or pending (or 采纳, 部分采纳, 未采纳, 待定)")
+@click.option("--note", default="", help="explanation shown with the outcome")
+@click.option("--final-article", default="", help="article of the law as passed, e.g. 第十二条")
+@click.option("--actor", default="cli", show_default=True, help="name recorded in the audit log")
+def outcomes_record(slug: str, point_key: str, outcome: str, note: str, final_article: str, actor: str) -> None:
+    """Record (or correct) the outcome of one point; every opinion in it shows it on its receipt."""
+    from liaison.adoption.service import record_outcome
+
+    covered = _run(_settings(), lambda: record_outcome(slug, point_key, outcome, note=note,
+                                                       final_article=final_article, actor=actor))
+    click.echo(f"{slug}: {point_key.strip().lower()} recorded for {covered} opinion(s)")
+
+
+@outcomes.command("list")
+@click.option("--draft", "slug", required=True, help="draft slug")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+def outcomes_list(slug: str, fmt: str) -> None:
+    """The draft's recorded outcomes and totals (JSON: what is sent down to lower stations)."""
+    from liaison.adoption import service
+    from liaison.drafts.service import get_draft
+
+    async def work() -> tuple[list[dict[str, Any]], Any]:
+        rows = await service.export_outcomes(slug)
+        return rows, await service.draft_totals((await get_draft(slug, public=False)).id)
+
+    rows, totals = _run(_settings(), work)
+    if fmt == "json":
+        click.echo(json.dumps({"draft": slug, "totals": totals.as_dict(), "outcomes": rows}, ensure_ascii=False,
+                              indent=2))
+        return
+    for row in rows:
+        extra = " · ".join(x for x in (row["final_article"], row["note"]) if x)
+        click.echo(f"{row['point_key']}\t{row['outcome_label']}\t{row['opinions']} opinion(s)"
+                   + (f"\t{extra}" if extra else ""))
+    click.echo(f"collected {totals.collected} · submitted {totals.submitted} · adopted {totals.adopted}")
+
+
+@main.group()
 def opinions() -> None:
     """Opinions (意见建议): bulk import of offline opinions."""
 

@@ -54,6 +54,7 @@ class TunedSQLiteConnection(sqlite3.Connection):
 def all_tables() -> list[type[Table]]:
     """Our tables in dependency order (referenced tables first)."""
     from liaison.accounts.tables import ApiToken, User, UserSession
+    from liaison.adoption.tables import OpinionOutcome, PointOutcome
     from liaison.audit.tables import AuditEntry
     from liaison.clusters.tables import AnalysisState, Cluster, ClusterMember
     from liaison.drafts.tables import Draft, DraftArticle, DraftVersion
@@ -68,6 +69,7 @@ def all_tables() -> list[type[Table]]:
         Activity, Opinion, Contributor, RateCounter, AuditEntry,
         Cluster, ClusterMember, AnalysisState, PacketVersion,
         PeerStation, OutboxMessage, DeliveryAttempt, InboundPacket, InboundPoint,
+        PointOutcome, OpinionOutcome,
     ]
 
 

@@ -101,16 +101,16 @@ async def test_overview_and_csv(dash: httpx.AsyncClient) -> None:
     html = page.text
     assert 'id="ov-drafts">1<' in html and 'id="ov-opinions">6<' in html and 'id="ov-activities">1<' in html
     # people reached: 18 attendees this year + 1 online contributor (one client address)
-    assert 'id="ov-reached">19<' in html and 'id="ov-sent">—' in html
+    assert 'id="ov-reached">19<' in html and 'id="ov-sent">—' in html and 'id="ov-adopted">0<' in html
     response = await dash.get(f"/staff/overview.csv?year={year}")
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv")
     assert response.content.startswith("\ufeff".encode())
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert rows[0][:6] == ["年度", "办理草案数", "收集意见数", "上报意见数", "被采纳意见数", "开展活动次数"]
-    assert rows[1] == [str(year), "1", "6", "—", "—", "1", "18", "1", "19"]
+    assert rows[1] == [str(year), "1", "6", "—", "0", "1", "18", "1", "19"]  # nothing adopted yet
     assert rows[4] == ["某市养犬管理条例（草案）", "dog-rules", "6"]
     old = list(csv.reader(io.StringIO((await dash.get("/staff/overview.csv?year=2019")).content.decode("utf-8-sig"))))
-    assert old[1] == ["2019", "0", "0", "—", "—", "1", "7", "0", "7"]
+    assert old[1] == ["2019", "0", "0", "—", "0", "1", "7", "0", "7"]
     assert (await dash.get("/staff/overview?year=1800")).status_code in (400, 422)
 
 

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from piccolo.query.functions.aggregate import Count, Sum
 
+from liaison.adoption.service import adopted_received_between
 from liaison.analysis.stance import classify_stance
 from liaison.clusters.tables import Cluster
 from liaison.core.dates import as_utc, day_start, to_local
@@ -202,7 +203,7 @@ class YearOverview:
     attendees: int = 0
     online_contributors: int = 0
     sent_up: int | None = None  # 报送: not built yet
-    adopted: int | None = None  # 采纳: not built yet
+    adopted: int = 0  # 采纳: opinions of the year whose point was adopted or partly adopted
 
     @property
     def drafts_handled(self) -> int:
@@ -252,6 +253,7 @@ async def year_overview(year: int, tz: ZoneInfo) -> YearOverview:
     out.online_contributors = len(online) + anonymous_online
     for d in out.drafts:
         d["opinions"] = per_draft.get(d["id"], 0)
+    out.adopted = await adopted_received_between(start, end)
     activity_filter = (Activity.held_on >= date(year, 1, 1)) & (Activity.held_on <= date(year, 12, 31))
     out.activities = await Activity.count().where(activity_filter).run()
     if out.activities:

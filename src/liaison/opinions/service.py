@@ -13,6 +13,7 @@ from typing import Any
 
 from liaison.accounts.roles import Role
 from liaison.accounts.services import CurrentUser
+from liaison.adoption.service import outcome_for_opinion
 from liaison.audit import service as audit
 from liaison.core.dates import as_utc
 from liaison.core.errors import Conflict, Forbidden, Invalid, NotFound
@@ -225,7 +226,7 @@ async def get_receipt(code: str) -> dict[str, Any]:
         "status_label": STATUS_LABELS.get(row["status"], row["status"]),
         "received_at": as_utc(row["created_at"]),
         "has_contact": has_contact,
-        "outcome": None,
+        "outcome": await outcome_for_opinion(row["id"]),
     }
 
 

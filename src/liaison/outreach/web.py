@@ -10,6 +10,7 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Response, Template
 
 from liaison.accounts.roles import Role
+from liaison.adoption.service import draft_totals
 from liaison.dashboard.charts import bar_chart
 from liaison.drafts import service as drafts
 from liaison.drafts.numerals import article_label
@@ -73,11 +74,12 @@ async def transparency(slug: FromPath[str]) -> Template:
         label = CHANNEL_LABELS.get(r["channel"], r["channel"])
         channels[label] = channels.get(label, 0) + 1
     packets = await PacketVersion.count().where(PacketVersion.draft == draft.id).run()
+    adoption = await draft_totals(draft.id)
     return Template("outreach/transparency.html", context={
         "draft": draft, "total": len(rows), "included": len(kept), "set_aside": len(rows) - len(kept),
         "article_chart": bar_chart(articles, "各条文收到的意见"), "channel_chart": bar_chart(
             sorted(channels.items(), key=lambda kv: -kv[1]), "意见来源"),
-        "packets": packets, "now": datetime.now(UTC),
+        "packets": packets, "adoption": adoption, "now": datetime.now(UTC),
     })
 
 
