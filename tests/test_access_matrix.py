@@ -23,7 +23,7 @@ PUBLIC = {
     ("GET", "/api/v1/drafts"), ("GET", "/api/v1/drafts/{slug:str}"), ("POST", "/api/v1/drafts/{slug:str}/opinions"),
     ("GET", "/api/v1/receipts/{code:str}"), ("GET", "/drafts/{slug:str}/transparency"),
     # Lower stations authenticate with an HMAC signature, not a login (tests/submission).
-    ("POST", "/api/v1/inbound/packets"),
+    ("POST", "/api/v1/inbound/packets"), ("POST", "/api/v1/inbound/outcomes"),
     ("GET", "/drafts/{slug:str}/outcomes"), ("GET", "/api/v1/drafts/{slug:str}/outcomes"),
     ("GET", "/schema"), ("GET", "/schema/openapi.json"), ("GET", "/schema/{path:str}"),
     ("GET", "/static/{file_path:path}"), ("HEAD", "/static/{file_path:path}"),

@@ -460,6 +460,18 @@ def outcomes_record(slug: str, point_key: str, outcome: str, note: str, final_ar
     click.echo(f"{slug}: {point_key.strip().lower()} recorded for {covered} opinion(s)")
 
 
+@outcomes.command("send-down")
+@click.option("--draft", "slug", required=True, help="draft slug")
+def outcomes_send_down(slug: str) -> None:
+    """Queue the outcomes of points received from lower stations back to those stations."""
+    from liaison.submission.downward import send_outcomes_down
+
+    labels = {"queued": "queued", "unchanged": "unchanged since last sent", "nothing": "no outcome recorded yet",
+              "no_url": "no address registered (liaison stations add --url …)"}
+    for line in _run(_settings(), lambda: send_outcomes_down(slug, actor="cli")):
+        click.echo(f"{line['station_id']}\t{line['outcomes']} point(s)\t{labels[line['status']]}")
+
+
 @outcomes.command("list")
 @click.option("--draft", "slug", required=True, help="draft slug")
 @click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)

@@ -66,7 +66,7 @@ async def _station(tmp_path: Path) -> None:
     await submit_opinion("dog-rules", OpinionInput(text="总体支持出台本条例。"), client_key="g")
     await clusters.assign_pending(clusters.Analyzer(tmp_path))
     await compile_packet("dog-rules", None, station_name="某县联络站")
-    await peers.add_downstream("county-a", "某县联络站", key=KEY, actor="test")
+    await peers.add_downstream("county-a", "某县联络站", key=KEY, url="http://lower.test", actor="test")
     await peers.set_upstream("http://upper.test", "county-a", KEY, name="某市联络站", actor="test")
 
 
@@ -161,3 +161,59 @@ async def test_submit_needs_an_upstream_and_an_existing_version(database: str, t
     with pytest.raises(NotFound) as no_version:
         await outbox.submit_packet("dog-rules", 9, actor="x")
     assert no_version.value.field == "version"
+
+
+async def test_outcomes_travel_back_down_to_the_points_that_raised_them(settings: Settings, tmp_path: Path) -> None:
+    from liaison.adoption import service as adoption
+    from liaison.adoption.tables import PointOutcome
+    from liaison.submission.downward import send_outcomes_down
+
+    await _station(tmp_path)
+    await outbox.submit_packet("dog-rules", 1, actor="officer1")
+    upstream = Upstream(settings)
+    assert await _round(upstream) == 1
+    # The upper station decides on the opinion that stands for the county's leash point.
+    [folded] = await Opinion.select(Opinion.id).where((Opinion.channel == "station") & (Opinion.article == 3)).run()
+    from liaison.core.errors import NotFound
+
+    with pytest.raises(NotFound):
+        await send_outcomes_down("no-such-draft", actor="officer2")
+    report = await send_outcomes_down("dog-rules", actor="officer2")
+    assert [r["status"] for r in report] == ["nothing"]
+    await adoption.record_outcome("dog-rules", f"o{folded['id']}", "partly", note="部分采纳：改为不超过1.5米",
+                                  final_article="第十二条", actor="officer2")
+    report = await send_outcomes_down("dog-rules", actor="officer2")
+    assert [(r["station_id"], r["outcomes"], r["status"]) for r in report] == [("county-a", 1, "queued")]
+    assert [r["status"] for r in await send_outcomes_down("dog-rules", actor="officer2")] == ["unchanged"]
+    assert await _round(upstream) == 1
+    message = await OutboxMessage.select().where(OutboxMessage.kind == "outcomes").first().run()
+    assert message["status"] == "delivered" and message["url"] == "http://lower.test/api/v1/inbound/outcomes"
+    # On the county's side the point (a cluster of three opinions) now carries the outcome, from upstream.
+    recorded = await PointOutcome.select().where(PointOutcome.source == "upstream").run()
+    assert len(recorded) == 1 and recorded[0]["outcome"] == "partly" and recorded[0]["final_article"] == "第十二条"
+    leash = await Opinion.select(Opinion.id).where((Opinion.channel == "online") & (Opinion.article == 3)).run()
+    for row in leash:
+        outcome = await adoption.outcome_for_opinion(row["id"])
+        assert outcome is not None and outcome["outcome"] == "partly"
+
+
+async def test_outcomes_from_anyone_but_the_upstream_are_refused(client: httpx.AsyncClient) -> None:
+    import json
+    import time
+
+    from liaison.submission.signing import signed_headers
+
+    await published_draft()
+    await peers.set_upstream("http://upper.test", "county-a", KEY, actor="test")
+    body = json.dumps({"schema": "liaison.outcomes/1", "draft": {"slug": "dog-rules"},
+                       "outcomes": [{"point_key": "o1", "outcome": "adopted"}]}).encode()
+    url = "/api/v1/inbound/outcomes"
+    wrong_key = await client.post(url, content=body, headers=signed_headers("county-a", "x" * 32, "k1", body, time.time()))
+    assert wrong_key.status_code == 401
+    wrong_station = await client.post(url, content=body, headers=signed_headers("county-b", KEY, "k1", body, time.time()))
+    assert wrong_station.status_code == 401
+    bad = json.dumps({"schema": "liaison.outcomes/1", "draft": {"slug": "dog-rules"}, "outcomes": []}).encode()
+    empty = await client.post(url, content=bad, headers=signed_headers("county-a", KEY, "k2", bad, time.time()))
+    assert empty.status_code == 422 and empty.json()["error"]["field"] == "outcomes"
+    unknown = await client.post(url, content=body, headers=signed_headers("county-a", KEY, "k3", body, time.time()))
+    assert unknown.status_code == 422  # no point o1 on this draft: named, nothing recorded

@@ -32,7 +32,7 @@ from liaison.submission.signing import (
 )
 from liaison.submission.tables import InboundPacket, InboundPoint
 
-__all__ = ["STATION_CHANNEL", "authenticate", "fold_pending", "list_inbound", "receive_packet", "weights_for"]
+__all__ = ["STATION_CHANNEL", "authenticate", "fold_pending", "fold_ready", "list_inbound", "receive_packet", "weights_for"]
 
 #: The channel of opinions that arrived as points from a lower station.
 STATION_CHANNEL = "station"
@@ -164,6 +164,16 @@ async def _fold(inbound_id: int, packet: Packet) -> bool:
             (InboundPoint.inbound == inbound_id) & (InboundPoint.point_id == point_id)).run()
     await InboundPacket.update({InboundPacket.folded_into: draft["id"]}).where(InboundPacket.id == inbound_id).run()
     return True
+
+
+async def fold_ready() -> int:
+    """Fold every stored packet whose draft has been imported here since it arrived (worker round)."""
+    slugs = {r["draft_slug"] for r in await InboundPacket.select(InboundPacket.draft_slug).where(
+        InboundPacket.folded_into.is_null()).run()}
+    if not slugs:
+        return 0
+    present = {r["slug"] for r in await Draft.select(Draft.slug).where(Draft.slug.is_in(list(slugs))).run()}
+    return sum([await fold_pending(slug) for slug in sorted(present)])
 
 
 async def fold_pending(slug: str) -> int:

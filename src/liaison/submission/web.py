@@ -17,7 +17,7 @@ from litestar.response import Redirect, Template
 from liaison.accounts.roles import Role
 from liaison.config import Settings
 from liaison.core.errors import Invalid, MAX_INT
-from liaison.submission import inbound, outbox, peers
+from liaison.submission import downward, inbound, outbox, peers
 from liaison.web.auth import current_user, requires
 
 __all__ = ["ROUTES"]
@@ -36,6 +36,22 @@ async def receive_packet(request: Request) -> Response[dict[str, int]]:
     body = await request.body()
     inbound_id, created = await inbound.receive_packet(request.headers, body, now=time.time())
     return Response({"id": inbound_id}, status_code=201 if created else 200)
+
+
+@post("/api/v1/inbound/outcomes", status_code=200, summary="Receive adoption outcomes from the upper station",
+      description="Body: `{schema: 'liaison.outcomes/1', station: {id}, draft: {slug}, packet_version?, "
+                  "outcomes: [{point_key, outcome, note?, final_article?}]}`, signed like inbound packets with "
+                  "the upstream's shared key. Answers `{opinions}`: how many of our opinions now show an outcome.",
+      tags=["stations"])
+async def receive_outcomes(request: Request) -> dict[str, int]:
+    return {"opinions": await downward.receive_outcomes(request.headers, await request.body())}
+
+
+@post("/staff/submission/outcomes/{slug:str}", guards=[_OFFICERS], include_in_schema=False)
+async def outcomes_send_down(request: Request, slug: FromPath[str]) -> Template:
+    user = current_user(request)
+    report = await downward.send_outcomes_down(slug, actor=user.username if user else "")
+    return Template("submission/sent_down.html", context={"slug": slug, "report": report})
 
 
 @get("/staff/submission", guards=[_OFFICERS], include_in_schema=False)
@@ -97,5 +113,5 @@ async def packet_submit(request: Request, slug: FromPath[str], number: FromPath[
     return Redirect(f"/staff/drafts/{slug}/packets?submitted={number}", status_code=303)
 
 
-ROUTES = [receive_packet, submission_page, upstream_set, downstream_add, downstream_remove, message_retry,
+ROUTES = [receive_packet, receive_outcomes, outcomes_send_down, submission_page, upstream_set, downstream_add, downstream_remove, message_retry,
           packet_submit]
