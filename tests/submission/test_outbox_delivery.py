@@ -217,3 +217,19 @@ async def test_outcomes_from_anyone_but_the_upstream_are_refused(client: httpx.A
     assert empty.status_code == 422 and empty.json()["error"]["field"] == "outcomes"
     unknown = await client.post(url, content=body, headers=signed_headers("county-a", KEY, "k3", body, time.time()))
     assert unknown.status_code == 422  # no point o1 on this draft: named, nothing recorded
+
+
+async def test_the_upper_packet_counts_received_points_with_their_weight(settings: Settings, tmp_path: Path) -> None:
+    """The city's own packet says the county's leash point was raised by 3, from the county's offices."""
+    await _station(tmp_path)
+    await outbox.submit_packet("dog-rules", 1, actor="officer1")
+    assert await _round(Upstream(settings)) == 1
+    await clusters.assign_pending(clusters.Analyzer(tmp_path))
+    upper = await compile_packet("dog-rules", None, station_name="某市联络站")
+    # Same database: the county's 4 own opinions are here too, plus its 2 points standing for 4.
+    assert upper.statistics.collected == 8
+    assert upper.statistics.by_channel["station"] == 4
+    [article] = upper.sections.articles
+    station_points = [p for p in article.points if "station" in p.channels]
+    assert station_points and sum(p.channels["station"] for p in station_points) == 3
+    assert any(k.startswith("某县联络站") for p in station_points for k in p.offices)

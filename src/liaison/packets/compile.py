@@ -8,6 +8,7 @@ yet stand as points of their own. Set-aside opinions are counted, not listed.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -36,6 +37,7 @@ from liaison.packets.model import (
     contributor_view,
 )
 from liaison.packets.tables import PacketVersion
+from liaison.submission.inbound import STATION_CHANNEL, weights_for
 
 __all__ = ["compile_packet", "get_packet", "list_packets"]
 
@@ -54,6 +56,12 @@ class _Opinion:
     office: str | None
     activity: str | None
     contributor: dict[str, str] | None
+    #: A point received from a lower station stands for ``weight`` opinions from ``people`` people,
+    #: with its own offices and activities there (``liaison.submission.inbound``).
+    weight: int = 1
+    people: int = 1
+    offices_below: dict[str, int] | None = None
+    activities_below: tuple[str, ...] = ()
 
 
 def _bigrams(text: str) -> set[str]:
@@ -72,10 +80,14 @@ def _stance(texts: list[str]) -> str | None:
 
 
 def _people(members: list[_Opinion]) -> int:
-    """Distinct contributors: by phone or name where given; each anonymous opinion is one person."""
+    """Distinct contributors: by phone or name where given; each anonymous opinion is one person
+    (a lower station's point counts the people it reported)."""
     seen: set[str] = set()
     anonymous = 0
     for m in members:
+        if m.offices_below is not None:
+            anonymous += m.people
+            continue
         c = m.contributor or {}
         key = c.get("phone") or c.get("name")
         if key:
@@ -85,6 +97,32 @@ def _people(members: list[_Opinion]) -> int:
     return len(seen) + anonymous
 
 
+def _below(weights: tuple[int, int, str, dict[str, int], list[str]] | None) -> dict[str, Any]:
+    """The _Opinion fields of a lower station's point: its weight, and attribution station → office."""
+    if weights is None:
+        return {}
+    count, people, station, offices, activities = weights
+    return {
+        "weight": count, "people": people,
+        "offices_below": {f"{station}/{name}": n for name, n in offices.items()} or ({station: count} if station else {}),
+        "activities_below": tuple(f"{station}/{a}" for a in activities),
+    }
+
+
+def _office_counts(o: _Opinion) -> list[tuple[str, int]]:
+    """Offices an opinion came from, with counts: its own office, or a lower station's offices."""
+    if o.offices_below is not None:
+        return list(o.offices_below.items())
+    return [(o.office, 1)] if o.office else []
+
+
+def _weighted(pairs: Iterable[tuple[Any, int]]) -> Counter[Any]:
+    counts: Counter[Any] = Counter()
+    for key, weight in pairs:
+        counts[key] += weight
+    return counts
+
+
 async def _load(draft_id: int, before: datetime,
                 ) -> tuple[list[_Opinion], Counter[str], dict[int, int], dict[int, dict[str, Any]]]:
     """The draft's opinions received up to ``before`` (the packet's moment), with what goes with them."""
@@ -92,7 +130,10 @@ async def _load(draft_id: int, before: datetime,
         Opinion.id, Opinion.article, Opinion.text, Opinion.suggestion, Opinion.reason, Opinion.channel,
         Opinion.status, Opinion.office, Opinion.activity,
     ).where((Opinion.draft == draft_id) & (Opinion.created_at <= before)).order_by(Opinion.id).run()
-    statuses: Counter[str] = Counter(r["status"] for r in rows)
+    below = await weights_for([r["id"] for r in rows if r["channel"] == STATION_CHANNEL])
+    statuses: Counter[str] = Counter()
+    for r in rows:
+        statuses[r["status"]] += below[r["id"]][0] if r["id"] in below else 1
     included = [r for r in rows if r["status"] != "set_aside"]
     offices = {o["id"]: o["name"] for o in await Office.select(Office.id, Office.name).run()}
     activities = {
@@ -118,7 +159,7 @@ async def _load(draft_id: int, before: datetime,
         _Opinion(id=r["id"], article=r["article"], text=r["text"], suggestion=r["suggestion"], reason=r["reason"],
                  channel=r["channel"], status=r["status"], office=offices.get(r["office"]) if r["office"] else None,
                  activity=activities.get(r["activity"]) if r["activity"] else None,
-                 contributor=contributors.get(r["id"]))
+                 contributor=contributors.get(r["id"]), **_below(below.get(r["id"])))
         for r in included
     ]
     return opinions, statuses, members, clusters
@@ -143,12 +184,13 @@ def _point(key: str, group: list[_Opinion], cluster: dict[str, Any] | None, pers
         id=key,
         summary=(cluster or {}).get("summary") or None,
         representative_text=rep.text,
-        count=len(group),
-        people=min(_people(group), len(group)),
+        count=sum(m.weight for m in group),
+        people=min(_people(group), sum(m.weight for m in group)),
         stance=_stance([m.text for m in group]),
-        channels=dict(Counter(m.channel for m in group).most_common()),
-        offices=dict(Counter(m.office for m in group if m.office).most_common()),
-        activities=tuple(sorted({m.activity for m in group if m.activity})),
+        channels=dict(_weighted((m.channel, m.weight) for m in group).most_common()),
+        offices=dict(_weighted(pair for m in group for pair in _office_counts(m)).most_common()),
+        activities=tuple(sorted({m.activity for m in group if m.activity}
+                                | {a for m in group for a in m.activities_below})),
         examples=tuple(examples),
     )
 
@@ -212,11 +254,12 @@ async def compile_packet(slug: str, actor: CurrentUser | None, *, personal_data:
         kept=statuses.get("kept", 0),
         unscreened=statuses.get("unscreened", 0),
         set_aside=statuses.get("set_aside", 0),
-        merged=sum(len(g) - 1 for g in groups.values() if len(g) > 1),
-        by_channel=dict(Counter(o.channel for o in opinions).most_common()),
-        by_office=dict(Counter(o.office for o in opinions if o.office).most_common()),
+        merged=sum(sum(m.weight for m in g) - 1 for g in groups.values()),
+        by_channel=dict(_weighted((o.channel, o.weight) for o in opinions).most_common()),
+        by_office=dict(_weighted(pair for o in opinions for pair in _office_counts(o)).most_common()),
         by_article={article_label(n): count for n, count in sorted(
-            Counter(o.article for o in opinions).items(), key=lambda kv: (kv[0] is not None, kv[0] or 0))},
+            _weighted((o.article, o.weight) for o in opinions).items(),
+            key=lambda kv: (kv[0] is not None, kv[0] or 0))},
     )
     async with transaction():
         latest = await PacketVersion.select(PacketVersion.number).where(PacketVersion.draft == draft.id).order_by(
