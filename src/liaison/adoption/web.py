@@ -45,14 +45,16 @@ def public_points(outcomes: list[dict[str, Any]]) -> list[dict[str, Any]]:
 async def outcomes_page(request: Request, slug: FromPath[str], page: FromQuery[int] = 1,
                         undecided: FromQuery[int | None] = None) -> Template:
     """Every point of the draft by article, with its outcome and a form to set it."""
-    draft, points = await service.list_points(slug)
-    if undecided:
-        points = [p for p in points if p.outcome is None]
-    pages = max(1, -(-len(points) // PAGE_SIZE))
-    page = min(max(1, page), pages)
+    page = max(1, min(page, 10**6))
+    draft, points, count = await service.list_points(slug, page=page, page_size=PAGE_SIZE, undecided=bool(undecided))
+    pages = max(1, -(-count // PAGE_SIZE))
+    if page > pages:  # past the end (e.g. the last page emptied by recording): show the last one
+        page = pages
+        draft, points, count = await service.list_points(slug, page=page, page_size=PAGE_SIZE,
+                                                         undecided=bool(undecided))
     totals = await service.draft_totals(draft.id)
     return Template("adoption/staff.html", context={
-        "draft": draft, "points": points[(page - 1) * PAGE_SIZE: page * PAGE_SIZE], "point_count": len(points),
+        "draft": draft, "points": points, "point_count": count,
         "page": page, "pages": pages, "undecided": bool(undecided), "totals": totals, "outcomes": OUTCOMES,
         "labels": OUTCOME_LABELS, "saved": request.query_params.get("saved"),
     })
