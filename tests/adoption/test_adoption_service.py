@@ -132,6 +132,9 @@ async def test_batch_from_upstream_is_all_or_nothing_and_round_trips_the_export(
         await service.record_outcomes_batch("dog-rules", [
             {"point_key": key, "outcome": "adopted"}, {"point_key": key.upper(), "outcome": "pending"}], actor="upper")
     assert err.value.field == "outcomes"
+    for broken in ([{"point_key": key}], [{"point_key": 12, "outcome": "adopted"}], ["c1 adopted"], []):
+        with pytest.raises(Invalid):
+            await service.record_outcomes_batch("dog-rules", broken, actor="upper")
     assert await PointOutcome.count().run() == 0
 
     covered = await service.record_outcomes_batch("dog-rules", [

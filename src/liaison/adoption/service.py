@@ -289,6 +289,8 @@ async def _record(draft_slug: str, items: Sequence[OutcomeInput | dict[str, Any]
                 raise Invalid("每项都要有 point_key 和 outcome（文本）", field=f"{prefix}point_key")
             raw = OutcomeInput(point_key=raw["point_key"], outcome=raw["outcome"], note=str(raw.get("note") or ""),
                                final_article=str(raw.get("final_article") or ""))
+        elif not isinstance(raw, OutcomeInput):
+            raise Invalid("每项应为 {point_key, outcome, note, final_article}", field=f"{prefix}point_key")
         checked.append(check_input(raw, prefix=prefix))
     keys = [c.point_key for c in checked]
     if len(set(keys)) != len(keys):
