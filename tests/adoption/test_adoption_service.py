@@ -132,6 +132,9 @@ async def test_batch_from_upstream_is_all_or_nothing_and_round_trips_the_export(
         await service.record_outcomes_batch("dog-rules", [
             {"point_key": key, "outcome": "adopted"}, {"point_key": key.upper(), "outcome": "pending"}], actor="upper")
     assert err.value.field == "outcomes"
+    for broken in ([{"point_key": key}], [{"point_key": 12, "outcome": "adopted"}], ["c1 adopted"], []):
+        with pytest.raises(Invalid):
+            await service.record_outcomes_batch("dog-rules", broken, actor="upper")
     assert await PointOutcome.count().run() == 0
 
     covered = await service.record_outcomes_batch("dog-rules", [
@@ -199,19 +202,30 @@ async def test_points_list_clusters_and_lone_opinions_with_their_outcomes(databa
     ids = s["ids"]
     one = await submit_opinion("dog-rules", OpinionInput(text="建议第一条写明立法目的。", article=1), client_key="n")
     # the worker has not reached the newest opinion: it stands alone as o<id>
-    draft, points = await service.list_points("dog-rules")
+    draft, points, count = await service.list_points("dog-rules")
     cluster_of = {m["opinion"]: m["cluster"] for m in await ClusterMember.select().run()}
-    assert [(p.key, p.article, p.count) for p in points] == [
-        (f"c{cluster_of[ids[4]]}", None, 1), (f"o{one.id}", 1, 1), (f"c{s['cluster']}", 3, 3),
-        (f"c{cluster_of[ids[3]]}", 3, 1)]
+    expected = [(f"c{cluster_of[ids[4]]}", None, 1), (f"o{one.id}", 1, 1), (f"c{s['cluster']}", 3, 3),
+                (f"c{cluster_of[ids[3]]}", 3, 1)]
+    assert [(p.key, p.article, p.count) for p in points] == expected and count == 4
     assert "13911112222" in points[0].text  # staff see the text as written
+    await clusters.set_summary(s["cluster"], "建议规定牵引绳长度", None, "li")
     # a packet compiled before the worker ran named the point o<id>; its outcome shows on the cluster now
     await service.record_outcome("dog-rules", f"o{ids[3]}", "pending", actor="li")
     await service.record_outcome("dog-rules", f"o{ids[0]}", "adopted", actor="li")
-    _, points = await service.list_points("dog-rules")
+    _, points, _ = await service.list_points("dog-rules")
     assert points[3].outcome["outcome"] == "pending" and points[3].covered == 1
     assert points[2].outcome["outcome"] == "adopted" and points[2].covered == 1 and points[2].count == 3
+    assert points[2].text == points[2].summary == "建议规定牵引绳长度"
     assert points[1].outcome is None and points[1].covered == 0
+    # pages, and the points still without an outcome
+    _, page2, count = await service.list_points("dog-rules", page=2, page_size=3)
+    assert [p.key for p in page2] == [expected[3][0]] and count == 4
+    _, open_points, count = await service.list_points("dog-rules", undecided=True)
+    assert [p.key for p in open_points] == [expected[0][0], expected[1][0]] and count == 2
+    # a set-aside opinion leaves its cluster's count
+    await Opinion.update({Opinion.status: "set_aside"}).where(Opinion.id == ids[1]).run()
+    _, points, _ = await service.list_points("dog-rules")
+    assert points[2].count == 2
 
 
 async def test_year_figure_counts_adopted_opinions_received_that_year(database: str, tmp_path: Path) -> None:

@@ -61,15 +61,11 @@ class CurrentPoint:
 
     key: str
     article: int | None
-    text: str  # staff summary, else the representative opinion
+    text: str  # staff summary, else the representative opinion (as written: staff only)
     summary: str
-    opinions: list[int]
+    count: int  # its opinions, set-aside ones not counted
     outcome: dict[str, Any] | None = None  # the outcome most of its opinions show
     covered: int = 0  # how many of its opinions show it
-
-    @property
-    def count(self) -> int:
-        return len(self.opinions)
 
     @property
     def article_label(self) -> str:
@@ -96,58 +92,108 @@ def _main_article(articles: list[int | None]) -> int | None:
 # ---------------------------------------------------------------- points
 
 
-async def list_points(slug: str) -> tuple[drafts.DraftView, list[CurrentPoint]]:
-    """The draft's current points (clusters and lone opinions, set-aside ones left out) with any outcome,
-    by article (general comments first), then largest first."""
+async def list_points(slug: str, *, page: int = 1, page_size: int = 100, undecided: bool = False,
+                      ) -> tuple[drafts.DraftView, list[CurrentPoint], int]:
+    """One page of the draft's current points — clusters, and opinions the analysis worker has not
+    reached — with the outcome their opinions show; set-aside opinions are left out. Ordered by
+    article (general comments first), then largest first. Returns the draft, the page and the
+    number of points in all.
+
+    Built from counts (``GROUP BY``) and only the page's texts, so a draft of 100,000 opinions
+    does not load every opinion.
+    """
     draft = await drafts.get_draft(slug, public=False)
-    rows = await Opinion.select(Opinion.id, Opinion.article, Opinion.text).where(
-        (Opinion.draft == draft.id) & (Opinion.status != "set_aside")).order_by(Opinion.id).run()
-    member_of = {m["opinion"]: m["cluster"] for m in await ClusterMember.select(
-        ClusterMember.opinion, ClusterMember.cluster).where(ClusterMember.cluster.draft == draft.id).run()}
-    clusters = {c["id"]: c for c in await Cluster.select(Cluster.id, Cluster.summary, Cluster.representative).where(
-        Cluster.draft == draft.id).run()}
-    groups: dict[str, list[dict[str, Any]]] = {}
-    for row in rows:
-        cluster_id = member_of.get(row["id"])
-        groups.setdefault(f"c{cluster_id}" if cluster_id else f"o{row['id']}", []).append(row)
+    # Each cluster under its representative's article, counted without its set-aside opinions (few,
+    # and found through the status index: cheaper than joining every member to its opinion).
+    set_aside = {r["cluster"]: int(r["n"]) for r in await ClusterMember.raw(
+        "SELECT m.cluster AS cluster, COUNT(*) AS n FROM opinions x JOIN cluster_members m ON m.opinion = x.id "
+        "WHERE x.draft = {} AND x.status = 'set_aside' GROUP BY m.cluster", draft.id).run()}
+    entries: list[tuple[str, int | None, int]] = [
+        (f"c{c['id']}", c["article"], c["size"] - set_aside.get(c["id"], 0))
+        for c in await Cluster.select(Cluster.id, Cluster.article, Cluster.size).where(Cluster.draft == draft.id).run()
+        if c["size"] > set_aside.get(c["id"], 0)
+    ]
+    lone = await Opinion.raw(
+        "SELECT id, article FROM opinions WHERE draft = {} AND status <> 'set_aside' "
+        "AND NOT EXISTS (SELECT 1 FROM cluster_members m WHERE m.opinion = opinions.id)", draft.id).run()
+    entries += [(f"o{r['id']}", r["article"], 1) for r in lone]
+    # Which recorded outcome each point's opinions show, and how many of them show it.
+    shown: dict[str, Counter[int]] = {}
+    for r in await OpinionOutcome.raw(
+            "SELECT m.cluster AS cluster, o.point AS point, COUNT(*) AS n FROM opinion_outcomes o "
+            "JOIN cluster_members m ON m.opinion = o.opinion JOIN opinions x ON x.id = o.opinion "
+            "JOIN point_outcomes p ON p.id = o.point WHERE p.draft = {} AND x.status <> 'set_aside' "
+            "GROUP BY m.cluster, o.point", draft.id).run():
+        shown.setdefault(f"c{r['cluster']}", Counter())[r["point"]] += int(r["n"])
+    lone_ids = [r["id"] for r in lone]
+    for start in range(0, len(lone_ids), _CHUNK):
+        for r in await OpinionOutcome.select(OpinionOutcome.opinion, OpinionOutcome.point).where(
+                OpinionOutcome.opinion.is_in(lone_ids[start:start + _CHUNK])).run():
+            shown.setdefault(f"o{r['opinion']}", Counter())[r["point"]] += 1
+    if undecided:
+        entries = [e for e in entries if e[0] not in shown]
+    entries.sort(key=lambda e: (e[1] is not None, e[1] or 0, -e[2], e[0]))
+    total = len(entries)
+    entries = entries[(page - 1) * page_size: page * page_size]
+
     decided = {p["id"]: p for p in await outcomes_for_draft(draft.id)}
-    outcome_of = {r["opinion"]: r["point"] for r in await OpinionOutcome.select(
-        OpinionOutcome.opinion, OpinionOutcome.point).where(OpinionOutcome.point.draft == draft.id).run()}
+    cluster_ids = [int(k[1:]) for k, _, _ in entries if k[0] == "c"]
+    texts: dict[str, tuple[str, str]] = {}
+    for c in await Cluster.select(Cluster.id, Cluster.summary, Cluster.representative.text).where(
+            Cluster.id.is_in(cluster_ids or [0])).run():
+        texts[f"c{c['id']}"] = (c["summary"] or "", c["representative.text"] or "")
+    opinion_ids = [int(k[1:]) for k, _, _ in entries if k[0] == "o"]
+    for o in await Opinion.select(Opinion.id, Opinion.text).where(Opinion.id.is_in(opinion_ids or [0])).run():
+        texts[f"o{o['id']}"] = ("", o["text"])
     points = []
-    for key, group in groups.items():
-        cluster = clusters.get(int(key[1:])) if key.startswith("c") else None
-        rep = next((g for g in group if cluster and g["id"] == cluster["representative"]), group[0])
-        summary = (cluster or {}).get("summary") or ""
-        # The outcome its opinions show (recorded for this key, or for the key an earlier packet used).
-        shown = Counter(outcome_of[g["id"]] for g in group if g["id"] in outcome_of).most_common(1)
-        points.append(CurrentPoint(key=key, article=_main_article([g["article"] for g in group]),
-                                   text=summary or rep["text"], summary=summary, opinions=[g["id"] for g in group],
-                                   outcome=decided.get(shown[0][0]) if shown else None,
-                                   covered=shown[0][1] if shown else 0))
-    points.sort(key=lambda p: (p.article is not None, p.article or 0, -p.count, p.key))
-    return draft, points
+    for key, article, count in entries:
+        summary, text = texts.get(key, ("", ""))
+        top = shown[key].most_common(1)[0] if key in shown else None
+        points.append(CurrentPoint(key=key, article=article, text=summary or text, summary=summary, count=count,
+                                   outcome=decided.get(top[0]) if top else None, covered=top[1] if top else 0))
+    return draft, points, total
 
 
-async def _resolve(draft_id: int, key: str, field: str) -> _Resolved:
-    """The point ``key`` of the draft and its opinions now (set-aside ones are not part of it)."""
-    kind, number = key[0], int(key[1:])
-    if kind == "c":
-        cluster = await Cluster.select(Cluster.id, Cluster.summary, Cluster.representative.text).where(
-            (Cluster.id == number) & (Cluster.draft == draft_id)).first().run()
-        if cluster is None:
-            raise Invalid(f"这份草案没有归并组 {key}（可能已重新归并），请核对意见编号", field=field)
-        members = await ClusterMember.select(ClusterMember.opinion, ClusterMember.opinion.article).where(
-            (ClusterMember.cluster == number) & (ClusterMember.opinion.status != "set_aside")).run()
-        return _Resolved(key=key, article=_main_article([m["opinion.article"] for m in members]),
-                         text=cluster["summary"] or cluster["representative.text"] or "",
-                         opinions=sorted(m["opinion"] for m in members))
-    opinion = await Opinion.select(Opinion.id, Opinion.article, Opinion.text, Opinion.status).where(
-        (Opinion.id == number) & (Opinion.draft == draft_id)).first().run()
-    if opinion is None:
-        raise Invalid(f"这份草案没有意见 {key}，请核对意见编号", field=field)
-    if opinion["status"] == "set_aside":
-        raise Invalid(f"意见 {key} 未纳入汇总（已排除），不能记录采纳情况", field=field)
-    return _Resolved(key=key, article=opinion["article"], text=opinion["text"], opinions=[opinion["id"]])
+async def _resolve(draft_id: int, keys: list[str], fields: list[str]) -> list[_Resolved]:
+    """The points ``keys`` of the draft and their opinions now (set-aside ones are not part of a
+    point), read in a few queries whatever the number of points; Invalid names the first unknown one."""
+    cluster_ids = [int(k[1:]) for k in keys if k[0] == "c"]
+    opinion_ids = [int(k[1:]) for k in keys if k[0] == "o"]
+    clusters: dict[int, dict[str, Any]] = {}
+    members: dict[int, list[dict[str, Any]]] = {}
+    opinions: dict[int, dict[str, Any]] = {}
+    for start in range(0, len(cluster_ids), _CHUNK):
+        chunk = cluster_ids[start:start + _CHUNK]
+        for c in await Cluster.select(Cluster.id, Cluster.summary, Cluster.representative.text).where(
+                Cluster.id.is_in(chunk) & (Cluster.draft == draft_id)).run():
+            clusters[c["id"]] = c
+        for m in await ClusterMember.select(ClusterMember.cluster, ClusterMember.opinion,
+                                            ClusterMember.opinion.article).where(
+                ClusterMember.cluster.is_in(chunk) & (ClusterMember.opinion.status != "set_aside")).run():
+            members.setdefault(m["cluster"], []).append(m)
+    for start in range(0, len(opinion_ids), _CHUNK):
+        for o in await Opinion.select(Opinion.id, Opinion.article, Opinion.text, Opinion.status).where(
+                Opinion.id.is_in(opinion_ids[start:start + _CHUNK]) & (Opinion.draft == draft_id)).run():
+            opinions[o["id"]] = o
+    resolved = []
+    for key, field in zip(keys, fields, strict=True):
+        number = int(key[1:])
+        if key[0] == "c":
+            cluster = clusters.get(number)
+            if cluster is None:
+                raise Invalid(f"这份草案没有归并组 {key}（可能已重新归并），请核对意见编号", field=field)
+            group = members.get(number, [])
+            resolved.append(_Resolved(key=key, article=_main_article([m["opinion.article"] for m in group]),
+                                      text=cluster["summary"] or cluster["representative.text"] or "",
+                                      opinions=sorted(m["opinion"] for m in group)))
+            continue
+        opinion = opinions.get(number)
+        if opinion is None:
+            raise Invalid(f"这份草案没有意见 {key}，请核对意见编号", field=field)
+        if opinion["status"] == "set_aside":
+            raise Invalid(f"意见 {key} 未纳入汇总（已排除），不能记录采纳情况", field=field)
+        resolved.append(_Resolved(key=key, article=opinion["article"], text=opinion["text"], opinions=[number]))
+    return resolved
 
 
 async def _packet_version(draft_id: int, given: int | None) -> int | None:
@@ -163,33 +209,46 @@ async def _packet_version(draft_id: int, given: int | None) -> int | None:
 # ---------------------------------------------------------------- recording
 
 
-async def _write(draft_id: int, slug: str, point: _Resolved, item: OutcomeInput, *, actor: str, source: str,
-                 packet_version: int | None, now: datetime) -> None:
-    """Upsert the point's outcome and move its opinions onto it; call inside a transaction."""
-    existing = await PointOutcome.select(
-        PointOutcome.id, PointOutcome.outcome, PointOutcome.note, PointOutcome.final_article, PointOutcome.source,
-    ).where(PointOutcome.draft_point == f"{draft_id}:{point.key}").first().run()
-    values = {
-        PointOutcome.article: point.article, PointOutcome.point_text: point.text, PointOutcome.outcome: item.outcome,
-        PointOutcome.note: item.note, PointOutcome.final_article: item.final_article, PointOutcome.source: source,
-        PointOutcome.packet_version: packet_version, PointOutcome.decided_by: actor, PointOutcome.decided_at: now,
-    }
-    if existing is None:
-        created = await PointOutcome.insert(PointOutcome(
-            draft=draft_id, point_key=point.key, draft_point=f"{draft_id}:{point.key}",
-            **{column._meta.name: value for column, value in values.items()})).run()
-        point_id = created[0]["id"]
-    else:
-        point_id = existing["id"]
-        await PointOutcome.update(values).where(PointOutcome.id == point_id).run()
-        await OpinionOutcome.delete().where(OpinionOutcome.point == point_id).run()
-    for start in range(0, len(point.opinions), _CHUNK):  # the latest decision covering an opinion wins
-        await OpinionOutcome.delete().where(OpinionOutcome.opinion.is_in(point.opinions[start:start + _CHUNK])).run()
-    await bulk_insert(OpinionOutcome, ["opinion", "point"], [(o, point_id) for o in point.opinions])
-    before = None if existing is None else {k: existing[k] for k in ("outcome", "note", "final_article", "source")}
-    await audit.record("outcome", f"{slug}/{point.key}", "record", actor, before=before, after={
-        "outcome": item.outcome, "note": item.note, "final_article": item.final_article, "source": source,
-        "packet_version": packet_version, "opinions": len(point.opinions)})
+async def _write(draft_id: int, slug: str, points: list[_Resolved], items: list[OutcomeInput], *, actor: str,
+                 source: str, packet_version: int | None, now: datetime) -> None:
+    """Replace the points' outcomes and move their opinions onto them; call inside a transaction.
+
+    A point's earlier outcome row is replaced (its fan-out goes with it); an opinion covered by
+    another point's outcome moves to this one: the latest decision covering an opinion wins.
+    """
+    scoped = [f"{draft_id}:{p.key}" for p in points]
+    before: dict[str, dict[str, Any]] = {}
+    for start in range(0, len(scoped), _CHUNK):
+        chunk = scoped[start:start + _CHUNK]
+        for row in await PointOutcome.select(
+            PointOutcome.id, PointOutcome.point_key, PointOutcome.outcome, PointOutcome.note,
+            PointOutcome.final_article, PointOutcome.source,
+        ).where(PointOutcome.draft_point.is_in(chunk)).run():
+            before[row["point_key"]] = row
+    replaced = [row["id"] for row in before.values()]
+    for start in range(0, len(replaced), _CHUNK):
+        await OpinionOutcome.delete().where(OpinionOutcome.point.is_in(replaced[start:start + _CHUNK])).run()
+        await PointOutcome.delete().where(PointOutcome.id.is_in(replaced[start:start + _CHUNK])).run()
+    covered = [o for p in points for o in p.opinions]
+    for start in range(0, len(covered), _CHUNK):
+        await OpinionOutcome.delete().where(OpinionOutcome.opinion.is_in(covered[start:start + _CHUNK])).run()
+    await bulk_insert(PointOutcome, [
+        "draft", "point_key", "draft_point", "article", "point_text", "outcome", "note", "final_article", "source",
+        "packet_version", "decided_by", "decided_at",
+    ], [(draft_id, p.key, d, p.article, p.text, i.outcome, i.note, i.final_article, source, packet_version, actor, now)
+        for p, i, d in zip(points, items, scoped, strict=True)])
+    ids: dict[str, int] = {}
+    for start in range(0, len(scoped), _CHUNK):
+        for row in await PointOutcome.select(PointOutcome.id, PointOutcome.point_key).where(
+                PointOutcome.draft_point.is_in(scoped[start:start + _CHUNK])).run():
+            ids[row["point_key"]] = row["id"]
+    await bulk_insert(OpinionOutcome, ["opinion", "point"], [(o, ids[p.key]) for p in points for o in p.opinions])
+    await audit.record_many([(
+        "outcome", f"{slug}/{p.key}", "record", actor,
+        ({k: before[p.key][k] for k in ("outcome", "note", "final_article", "source")} if p.key in before else None),
+        {"outcome": i.outcome, "note": i.note, "final_article": i.final_article, "source": source,
+         "packet_version": packet_version, "opinions": len(p.opinions)},
+    ) for p, i in zip(points, items, strict=True)])
 
 
 async def record_outcome(draft_slug: str, point_key: str, outcome: str, note: str = "", final_article: str = "",
@@ -230,23 +289,21 @@ async def _record(draft_slug: str, items: Sequence[OutcomeInput | dict[str, Any]
                 raise Invalid("每项都要有 point_key 和 outcome（文本）", field=f"{prefix}point_key")
             raw = OutcomeInput(point_key=raw["point_key"], outcome=raw["outcome"], note=str(raw.get("note") or ""),
                                final_article=str(raw.get("final_article") or ""))
+        elif not isinstance(raw, OutcomeInput):
+            raise Invalid("每项应为 {point_key, outcome, note, final_article}", field=f"{prefix}point_key")
         checked.append(check_input(raw, prefix=prefix))
     keys = [c.point_key for c in checked]
     if len(set(keys)) != len(keys):
         repeated = next(k for k, n in Counter(keys).items() if n > 1)
         raise Invalid(f"意见编号 {repeated} 出现了不止一次", field="outcomes")
     version = await _packet_version(draft.id, packet_version)
-    now = _now()
-    covered = 0
+    fields = ["point"] if single else [f"outcomes[{i}].point_key" for i in range(len(keys))]
     async with transaction():
         # Resolved inside the transaction, so the memberships written are the ones read.
-        resolved = [await _resolve(draft.id, c.point_key, "point" if single else f"outcomes[{i}].point_key")
-                    for i, c in enumerate(checked)]
-        for point, item in zip(resolved, checked, strict=True):
-            await _write(draft.id, draft.slug, point, item, actor=actor, source=source, packet_version=version,
-                         now=now)
-            covered += len(point.opinions)
-    return covered
+        points = await _resolve(draft.id, keys, fields)
+        await _write(draft.id, draft.slug, points, checked, actor=actor, source=source, packet_version=version,
+                     now=_now())
+    return sum(len(p.opinions) for p in points)
 
 
 # ---------------------------------------------------------------- reading

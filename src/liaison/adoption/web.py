@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 from litestar import Request, get, post
@@ -20,6 +21,7 @@ from liaison.web.auth import current_user, requires
 __all__ = ["PAGE_SIZE", "ROUTES", "public_points"]
 
 _OFFICERS = requires(Role.ADMIN, Role.OFFICER)
+T = TypeVar("T")
 #: Points per page of the officers' list (a large draft has thousands).
 PAGE_SIZE = 100
 
@@ -41,18 +43,30 @@ def public_points(outcomes: list[dict[str, Any]]) -> list[dict[str, Any]]:
     } for p in outcomes if p["opinions"]]
 
 
+def _by_article(points: list[T], label: Callable[[T], str]) -> list[tuple[str, list[T]]]:
+    """Consecutive points under one article label (the points come sorted by article)."""
+    sections: list[tuple[str, list[T]]] = []
+    for point in points:
+        if not sections or sections[-1][0] != label(point):
+            sections.append((label(point), []))
+        sections[-1][1].append(point)
+    return sections
+
+
 @get("/staff/drafts/{slug:str}/outcomes", guards=[_OFFICERS], include_in_schema=False)
 async def outcomes_page(request: Request, slug: FromPath[str], page: FromQuery[int] = 1,
                         undecided: FromQuery[int | None] = None) -> Template:
     """Every point of the draft by article, with its outcome and a form to set it."""
-    draft, points = await service.list_points(slug)
-    if undecided:
-        points = [p for p in points if p.outcome is None]
-    pages = max(1, -(-len(points) // PAGE_SIZE))
-    page = min(max(1, page), pages)
+    page = max(1, min(page, 10**6))
+    draft, points, count = await service.list_points(slug, page=page, page_size=PAGE_SIZE, undecided=bool(undecided))
+    pages = max(1, -(-count // PAGE_SIZE))
+    if page > pages:  # past the end (e.g. the last page emptied by recording): show the last one
+        page = pages
+        draft, points, count = await service.list_points(slug, page=page, page_size=PAGE_SIZE,
+                                                         undecided=bool(undecided))
     totals = await service.draft_totals(draft.id)
     return Template("adoption/staff.html", context={
-        "draft": draft, "points": points[(page - 1) * PAGE_SIZE: page * PAGE_SIZE], "point_count": len(points),
+        "draft": draft, "sections": _by_article(points, lambda p: p.article_label), "point_count": count,
         "page": page, "pages": pages, "undecided": bool(undecided), "totals": totals, "outcomes": OUTCOMES,
         "labels": OUTCOME_LABELS, "saved": request.query_params.get("saved"),
     })
@@ -94,11 +108,8 @@ async def public_outcomes(slug: FromPath[str]) -> Template:
     draft = await drafts.get_draft(slug, public=True)
     outcomes = await service.outcomes_for_draft(draft.id)
     points = public_points(outcomes)
-    sections: dict[str, list[dict[str, Any]]] = {}
-    for p in points:
-        sections.setdefault(p["article_label"], []).append(p)
     return Template("adoption/public.html", context={
-        "draft": draft, "sections": sections, "totals": await service.draft_totals(draft.id, outcomes),
+        "draft": draft, "sections": _by_article(points, lambda p: p["article_label"]), "totals": await service.draft_totals(draft.id, outcomes),
         "labels": OUTCOME_LABELS, "outcomes": OUTCOMES,
     })
 
