@@ -17,8 +17,8 @@ again on the same database. Then, for --seconds (and at most --max-requests requ
 - volunteers log in and enter opinions at their office's activity, through the entry page
   (``POST /staff/entry``) and through the API with their bearer token;
 - importers (office staff: volunteers may not import) upload CSV files through the import
-  pages (check, then confirm); every fourth upload is the previous file again, which must
-  add nothing;
+  pages (check, then confirm); every fourth file is checked in two tabs and confirmed twice,
+  and every fourth upload after that is the previous file again: neither may add anything;
 - staff (officers) browse the workbench, the draft's management page, the screening queue,
   cluster review, the dashboard and the public draft page.
 
@@ -38,6 +38,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import random
 import re
 import secrets
@@ -151,6 +152,9 @@ class Ledger:
     seconds: float
     max_requests: int
     users: int
+    #: CPU seconds used so far, by process ("server", "analysis worker", "driver")
+    probe: Callable[[], Counter[str]] = field(default=lambda: Counter())
+    cpu_at_start: Counter[str] = field(default_factory=Counter)
     #: set once every user has signed in; the clock starts then
     go: asyncio.Event = field(default_factory=asyncio.Event)
     ready: int = 0
@@ -164,8 +168,9 @@ class Ledger:
     unknown: set[str] = field(default_factory=set)
     with_contact: set[str] = field(default_factory=set)
     imported_added: int = 0
-    reimports: int = 0
-    reimport_errors: list[str] = field(default_factory=list)
+    #: uploads of a file already imported, and second confirmations: each must add nothing
+    repeats: int = 0
+    import_errors: list[str] = field(default_factory=list)
     server_errors: int = 0
     transport_errors: int = 0
     unexpected: list[str] = field(default_factory=list)
@@ -174,6 +179,7 @@ class Ledger:
         """Wait until every user has signed in (or given up), so sign-in is not part of the measured load."""
         self.ready += 1
         if self.ready == self.users:
+            self.cpu_at_start = self.probe()
             self.started = time.monotonic()
             self.deadline = self.started + self.seconds
             self.go.set()
@@ -219,6 +225,33 @@ class Ledger:
         if marker in self.acknowledged:
             self.unexpected.append(f"marker {marker} acknowledged twice")
         self.acknowledged[marker] = receipt
+
+
+def cpu_seconds(server_pid: int | None) -> Counter[str]:
+    """CPU seconds used so far by the server's processes (Linux /proc) and by this driver.
+
+    On a shared machine the throughput alone says little; this says whether the server had a
+    core to itself. Processes that exited in between are not counted.
+    """
+    used: Counter[str] = Counter()
+    times = os.times()
+    used["driver"] = times.user + times.system
+    if server_pid is None:
+        return used
+    tick = os.sysconf("SC_CLK_TCK")
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+            if int(fields[2]) != server_pid:  # process group: the server's session
+                continue
+            command = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except (OSError, IndexError, ValueError):
+            continue
+        name = "analysis worker" if " worker" in command else "server"
+        used[name] += (int(fields[11]) + int(fields[12])) / tick
+    return used
 
 
 def opinion_text(marker: str, rng: random.Random) -> str:
@@ -322,59 +355,98 @@ async def volunteer(ledger: Ledger, base: str, slug: str, n: int, me: dict, rng:
 
 
 IMPORT_DONE_RE = re.compile(r"已导入 (\d+) 条，(\d+) 条此前已导入")
+REPORT_RE = re.compile(r"<dt>可以导入</dt><dd>(\d+) 条新意见</dd>\s*<dt>此前已导入</dt><dd>(\d+) 条")
 TOKEN_RE = re.compile(r'name="token" value="([^"]+)"')
 
 
-async def importer(ledger: Ledger, base: str, slug: str, n: int, me: dict, rows: int, rng: random.Random) -> None:
-    """Office staff: upload a CSV (check), confirm it; every fourth upload repeats the last file."""
-    async with httpx.AsyncClient(base_url=base, timeout=CLIENT_TIMEOUT) as client:
-        if not await login(ledger, client, me["username"]):
-            return
+class Importer:
+    """Office staff at the import pages: upload a CSV (the check), then confirm it.
+
+    Every fourth file is confirmed twice (checked in two tabs, both confirmed: the second must
+    add nothing), and every fourth upload after that is the previous file again (the check must
+    find every row already imported and offer nothing to confirm).
+    """
+
+    def __init__(self, ledger: Ledger, client: httpx.AsyncClient, slug: str, n: int, me: dict, rows: int,
+                 rng: random.Random) -> None:
+        self.ledger, self.client, self.slug, self.n, self.me, self.rows, self.rng = ledger, client, slug, n, me, rows, rng
+
+    def file(self, i: int) -> tuple[bytes, list[str]]:
+        markers = [f"LT{self.ledger.run}-i{self.n}-{i}-{r}" for r in range(self.rows)]
+        articles = ["", *map(str, range(1, ARTICLES + 1))]
+        lines = ["条文,意见内容,征询活动编号"] + [
+            f"{self.rng.choice(articles)},{opinion_text(m, self.rng)},{self.me['activity']}" for m in markers]
+        return ("\n".join(lines) + "\n").encode("utf-8"), markers
+
+    async def check(self, i: int, content: bytes) -> tuple[int, int, str | None] | None:
+        """Upload; returns (new rows, already imported, confirmation token or None)."""
+        csrf = csrf_of(self.client)
+        page = await self.ledger.request(
+            "importers", "upload (check)", self.client, "POST", f"/staff/drafts/{self.slug}/import", 200,
+            files={"file": (f"load-{self.n}-{i}.csv", content, "text/csv")}, data={"_csrf_token": csrf},
+            headers={"x-csrftoken": csrf})
+        if page is None:
+            return None
+        counts, token = REPORT_RE.search(page.text), TOKEN_RE.search(page.text)
+        if counts is None:
+            self.ledger.unexpected.append(f"importers/upload: no counts on the report page (file {i})")
+            return None
+        return int(counts.group(1)), int(counts.group(2)), token.group(1) if token else None
+
+    async def confirm(self, i: int, token: str, markers: list[str]) -> tuple[int, int] | None:
+        """Confirm a checked file; returns (added, already imported) from the result page."""
+        done = await self.ledger.request(
+            "importers", "confirm", self.client, "POST", f"/staff/drafts/{self.slug}/import/confirm", 200,
+            tuple(markers), data={"token": token, "_csrf_token": csrf_of(self.client)})
+        if done is None:
+            return None
+        counts = IMPORT_DONE_RE.search(done.text)
+        if counts is None:
+            self.ledger.unexpected.append(f"importers/confirm: no counts on the result page (file {i})")
+            return None
+        return int(counts.group(1)), int(counts.group(2))
+
+    def expect(self, what: str, got: tuple[int, ...], wanted: tuple[int, ...]) -> bool:
+        if got != wanted:
+            self.ledger.import_errors.append(f"{what}: got {got}, expected {wanted}")
+        return got == wanted
+
+    async def run(self) -> None:
         previous: tuple[bytes, list[str]] | None = None
         i = 0
-        while ledger.may_start():
+        while self.ledger.may_start():
             i += 1
-            again = previous is not None and i % 4 == 0
-            if again:
-                content, markers = previous  # type: ignore[misc]
-            else:
-                markers = [f"LT{ledger.run}-i{n}-{i}-{r}" for r in range(rows)]
-                lines = ["条文,意见内容,征询活动编号"] + [
-                    f"{rng.choice(['', *map(str, range(1, ARTICLES + 1))])},{opinion_text(m, rng)},{me['activity']}"
-                    for m in markers]
-                content = ("\n".join(lines) + "\n").encode("utf-8")
-            pending = () if again else tuple(markers)
-            await ledger.request("importers", "import page", client, "GET", f"/staff/drafts/{slug}/import", 200)
-            checked = await ledger.request(
-                "importers", "upload (check)", client, "POST", f"/staff/drafts/{slug}/import", 200,
-                files={"file": (f"load-{n}-{i}.csv", content, "text/csv")}, data={"_csrf_token": csrf_of(client)},
-                headers={"x-csrftoken": csrf_of(client)})
-            token = TOKEN_RE.search(checked.text) if checked is not None else None
-            if checked is not None and token is None:
-                ledger.unexpected.append(f"importers/upload: no confirmation token on the report page (file {i})")
-            if token is None:
+            await self.ledger.request("importers", "import page", self.client, "GET",
+                                      f"/staff/drafts/{self.slug}/import", 200)
+            if previous is not None and i % 4 == 0:  # the same file again: nothing new to import
+                checked = await self.check(i, previous[0])
+                if checked is not None:
+                    self.ledger.repeats += 1
+                    self.expect("file uploaded again", (*checked[:2], checked[2] is None), (0, len(previous[1]), True))
                 continue
-            done = await ledger.request("importers", "confirm", client, "POST", f"/staff/drafts/{slug}/import/confirm",
-                                        200, pending, data={"token": token.group(1), "_csrf_token": csrf_of(client)})
-            counts = IMPORT_DONE_RE.search(done.text) if done is not None else None
-            if done is not None and counts is None:
-                ledger.unexpected.append(f"importers/confirm: no counts on the result page (file {i})")
-            if counts is None:
+            content, markers = self.file(i)
+            tabs = 2 if i % 4 == 2 else 1
+            checks = [await self.check(i, content) for _ in range(tabs)]
+            if any(c is None or c[2] is None for c in checks):
                 continue
-            added, present = int(counts.group(1)), int(counts.group(2))
-            if again:
-                ledger.reimports += 1
-                if (added, present) != (0, len(markers)):
-                    ledger.reimport_errors.append(f"file again: added {added}, already present {present}, "
-                                                  f"expected 0 and {len(markers)}")
-            else:
-                if (added, present) != (len(markers), 0):
-                    ledger.reimport_errors.append(f"new file: added {added}, already present {present}, "
-                                                  f"expected {len(markers)} and 0")
-                ledger.imported_added += added
-                for marker in markers:
-                    ledger.ack(marker, None)
-                previous = (content, markers)
+            for tab, (_, _, token) in enumerate(checks):  # type: ignore[misc]
+                done = await self.confirm(i, token, markers)
+                if done is None:
+                    break
+                if tab == 0 and self.expect("new file", done, (len(markers), 0)):
+                    self.ledger.imported_added += done[0]
+                    for marker in markers:
+                        self.ledger.ack(marker, None)
+                    previous = (content, markers)
+                if tab == 1:
+                    self.ledger.repeats += 1
+                    self.expect("file confirmed a second time", done, (0, len(markers)))
+
+
+async def importer(ledger: Ledger, base: str, slug: str, n: int, me: dict, rows: int, rng: random.Random) -> None:
+    async with httpx.AsyncClient(base_url=base, timeout=CLIENT_TIMEOUT) as client:
+        if await login(ledger, client, me["username"]):
+            await Importer(ledger, client, slug, n, me, rows, rng).run()
 
 
 async def staff(ledger: Ledger, base: str, slug: str, n: int, me: dict) -> None:
@@ -477,9 +549,10 @@ def print_report(ledger: Ledger, elapsed: float) -> None:
                   f"p99 {percentile(values, 0.99) * 1000:7.1f} ms")
 
 
-async def drive(base: str, slug: str, run: str, people: dict, args: argparse.Namespace) -> Ledger:
+async def drive(base: str, slug: str, run: str, people: dict, args: argparse.Namespace,
+                probe: Callable[[], Counter[str]]) -> Ledger:
     users = args.citizens + len(people["volunteers"]) + len(people["importers"]) + len(people["staff"])
-    ledger = Ledger(run=run, seconds=args.seconds, max_requests=args.max_requests, users=users)
+    ledger = Ledger(run=run, seconds=args.seconds, max_requests=args.max_requests, users=users, probe=probe)
     rng = random.Random(args.seed)
     tasks: list[Awaitable[None]] = []
     tasks += [citizen(ledger, base, slug, n, random.Random(rng.random())) for n in range(args.citizens)]
@@ -555,8 +628,13 @@ def main(argv: list[str] | None = None) -> int:
               f"({args.import_rows} rows a file), staff {args.staff}; analysis worker "
               f"{'off' if args.no_worker else 'on'}, uvicorn workers {args.workers}")
         with server:
-            ledger = asyncio.run(drive(server.url, slug, run, people, args))
+            pid = server.process.pid if server.process else None
+            load_before = os.getloadavg()
+            ledger = asyncio.run(drive(server.url, slug, run, people, args, lambda: cpu_seconds(pid)))
             elapsed = time.monotonic() - ledger.started
+            cpu = cpu_seconds(pid)
+            cpu.subtract(ledger.cpu_at_start)
+            load_after = os.getloadavg()
         server_log = server.log_text()
         print_report(ledger, elapsed)
         verdict = verify(server, slug, ledger)
@@ -564,12 +642,15 @@ def main(argv: list[str] | None = None) -> int:
     acked = len(ledger.acknowledged)
     print(f"\nelapsed {elapsed:.1f} s; requests {ledger.sent} ({ledger.sent / elapsed:.1f}/s); "
           f"opinions acknowledged {acked} ({acked / elapsed:.1f}/s), of which imported {ledger.imported_added} "
-          f"(repeat imports {ledger.reimports})")
+          f"(repeated uploads and confirmations {ledger.repeats}, each adding nothing)")
     print(f"database: {verdict.stored} opinions on the draft; lost {len(verdict.lost)}, duplicated "
           f"{len(verdict.duplicated)}, wrong receipt {len(verdict.wrong_receipt)}, stored but unacknowledged "
           f"{len(verdict.unexplained)} (+{verdict.stored_unknown} whose request failed in transit), imported rows "
           f"{verdict.imported_rows} of {ledger.imported_added} confirmed, contact details mismatched "
           f"{verdict.contact_mismatch}")
+    print("CPU during the load (share of one core): " + ", ".join(
+        f"{name} {seconds:.1f} s ({seconds / elapsed:.0%})" for name, seconds in sorted(cpu.items()))
+        + f"; machine load average {load_before[0]:.1f} before, {load_after[0]:.1f} after ({os.cpu_count()} cores)")
     print(f"5xx {ledger.server_errors}, transport errors {ledger.transport_errors}, "
           f"unexpected answers {len(ledger.unexpected)}")
     problems = []
@@ -579,9 +660,9 @@ def main(argv: list[str] | None = None) -> int:
             sample = getattr(verdict, name)[:5]
             if sample:
                 print(f"  {name}: {sample}")
-    if verdict.imported_rows != ledger.imported_added or ledger.reimport_errors:
+    if verdict.imported_rows != ledger.imported_added or ledger.import_errors:
         problems.append("imported rows not counted exactly")
-        for line in ledger.reimport_errors[:5]:
+        for line in ledger.import_errors[:5]:
             print(f"  {line}")
     if ledger.server_errors:
         problems.append(f"{ledger.server_errors} server errors (5xx)")
