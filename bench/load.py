@@ -260,6 +260,17 @@ def opinion_text(marker: str, rng: random.Random) -> str:
     return (f"关于{topic}的意见（{marker}）：" + f"建议把{topic}的规定写得更具体，便于执行和监督。" * length)
 
 
+def user_client(base: str, headers: dict[str, str] | None = None) -> httpx.AsyncClient:
+    """One person's browser: own cookies, own connections.
+
+    Idle connections are dropped after 2 s, before uvicorn closes them (5 s): reusing one the
+    server is closing at that moment fails in transit (a POST is not retried), which would be the
+    driver's fault, not the server's.
+    """
+    return httpx.AsyncClient(base_url=base, timeout=CLIENT_TIMEOUT, headers=headers,
+                             limits=httpx.Limits(keepalive_expiry=2.0))
+
+
 def csrf_of(client: httpx.AsyncClient) -> str:
     return client.cookies.get("liaison_csrf") or ""
 
@@ -269,7 +280,7 @@ def csrf_of(client: httpx.AsyncClient) -> str:
 
 async def citizen(ledger: Ledger, base: str, slug: str, n: int, rng: random.Random) -> None:
     """Alternate between the JSON API and the public form; a fifth leave contact details."""
-    async with httpx.AsyncClient(base_url=base, timeout=CLIENT_TIMEOUT) as client:
+    async with user_client(base) as client:
         ok = await ledger.request(SIGN_IN, "comment page", client, "GET", f"/drafts/{slug}/comment", 200)
         await ledger.arrive()
         if not ok:
@@ -325,8 +336,8 @@ async def login(ledger: Ledger, client: httpx.AsyncClient, username: str) -> boo
 async def volunteer(ledger: Ledger, base: str, slug: str, n: int, me: dict, rng: random.Random) -> None:
     """Log in, then enter opinions at the office's activity: the entry page and the API in turn."""
     headers = {"Authorization": f"Bearer {me['token']}"}
-    async with httpx.AsyncClient(base_url=base, timeout=CLIENT_TIMEOUT) as pages, \
-            httpx.AsyncClient(base_url=base, timeout=CLIENT_TIMEOUT, headers=headers) as api:
+    async with user_client(base) as pages, \
+            user_client(base, headers=headers) as api:
         if not await login(ledger, pages, me["username"]):
             return
         activity = str(me["activity"])
@@ -444,7 +455,7 @@ class Importer:
 
 
 async def importer(ledger: Ledger, base: str, slug: str, n: int, me: dict, rows: int, rng: random.Random) -> None:
-    async with httpx.AsyncClient(base_url=base, timeout=CLIENT_TIMEOUT) as client:
+    async with user_client(base) as client:
         if await login(ledger, client, me["username"]):
             await Importer(ledger, client, slug, n, me, rows, rng).run()
 
@@ -453,7 +464,7 @@ async def staff(ledger: Ledger, base: str, slug: str, n: int, me: dict) -> None:
     """An officer reading: workbench, draft page, screening queue, cluster review, dashboard, public page."""
     pages = ["/staff", f"/staff/drafts/{slug}", f"/staff/drafts/{slug}/screening", f"/staff/drafts/{slug}/clusters",
              f"/staff/drafts/{slug}/dashboard", f"/drafts/{slug}", f"/staff/drafts/{slug}/screening?status=kept"]
-    async with httpx.AsyncClient(base_url=base, timeout=CLIENT_TIMEOUT) as client:
+    async with user_client(base) as client:
         if not await login(ledger, client, me["username"]):
             return
         i = n
