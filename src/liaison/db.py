@@ -55,7 +55,9 @@ def all_tables() -> list[type[Table]]:
     """Our tables in dependency order (referenced tables first)."""
     from liaison.accounts.tables import ApiToken, User, UserSession
     from liaison.audit.tables import AuditEntry
-    from liaison.clusters.tables import AnalysisState, Cluster, ClusterMember
+    from liaison.clusters.tables import (
+        AnalysisState, Cluster, ClusterMember, OpinionTag, ReviewOperation, TopicTaxonomy,
+    )
     from liaison.drafts.tables import Draft, DraftArticle, DraftVersion
     from liaison.network.tables import Office, StaffOffice, StationSetting, Volunteer
     from liaison.opinions.tables import Activity, Contributor, Opinion, RateCounter
@@ -66,6 +68,7 @@ def all_tables() -> list[type[Table]]:
         Office, StaffOffice, StationSetting, Volunteer,
         Activity, Opinion, Contributor, RateCounter, AuditEntry,
         Cluster, ClusterMember, AnalysisState, PacketVersion,
+        OpinionTag, TopicTaxonomy, ReviewOperation,
     ]
 
 
