@@ -78,3 +78,13 @@ async def test_undo_is_per_person_and_refuses_after_a_later_change(database: str
         await service.move_member(ids[2], small, "officer1")  # already there
     with pytest.raises(Invalid):
         await service.move_member(ids[2], 999_999, "officer1")
+
+
+async def test_a_rebuild_clears_what_can_be_undone(database: str, tmp_path: Path) -> None:
+    draft_id, ids = await _setup(tmp_path)
+    await service.split_off([ids[2]], "officer1")
+    assert await service.last_operation(draft_id, "officer1") is not None
+    await service.rebuild(service.Analyzer(tmp_path), draft_id, actor="t")
+    assert await service.last_operation(draft_id, "officer1") is None
+    with pytest.raises(NotFound):
+        await service.undo_last(draft_id, "officer1")

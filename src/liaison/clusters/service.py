@@ -243,6 +243,9 @@ async def rebuild(analyzer: Analyzer, draft_id: int, *, actor: str) -> int:
             ).run()
         await _refresh_sizes(draft_id)
         await tagging.clear_machine_tags(draft_id)
+        # the clusters the recorded steps refer to are recomputed: those steps can no longer be undone
+        await ReviewOperation.delete().where(
+            (ReviewOperation.draft == draft_id) & ReviewOperation.undone_at.is_null()).run()
         await AnalysisState.delete().where(AnalysisState.draft == draft_id).run()
         await audit.record("draft", draft_id, "analysis_rebuild", actor)
     total = 0
