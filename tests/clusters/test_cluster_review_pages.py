@@ -95,6 +95,10 @@ async def test_topic_taxonomy_page(client, tmp_path: Path) -> None:
     added = await client.post("/staff/drafts/dog-rules/topics", follow_redirects=False, data={
         "name": "环境卫生", "keywords": "垃圾分类、宣传", "revision": str(revision), "_csrf_token": csrf(client)})
     assert added.status_code == 303
+    assert "正在按新的主题分类重新标注：已完成 0 / 5 条意见" in (await client.get("/staff/drafts/dog-rules/topics")).text
+    while await tagging.retag_pending():  # what the analysis worker does next
+        pass
+    assert "正在按新的主题分类重新标注" not in (await client.get("/staff/drafts/dog-rules/topics")).text
     assert await tagging.opinions_tagged(draft.id, "topic", "环境卫生") == {ids[4]}
     stale = await client.post("/staff/drafts/dog-rules/topics", data={
         "name": "别的", "keywords": "x", "revision": str(revision), "_csrf_token": csrf(client)})

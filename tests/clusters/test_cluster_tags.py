@@ -31,6 +31,12 @@ async def _post(texts: list[str], *, article: int | None = None, occupation: str
     return ids
 
 
+async def _retag() -> None:
+    """Run the worker's re-tagging steps until the draft's tags follow its taxonomy."""
+    while await tagging.retag_pending():
+        pass
+
+
 async def _rows(opinion_id: int) -> set[tuple[str, str, str]]:
     rows = await OpinionTag.select(OpinionTag.kind, OpinionTag.value, OpinionTag.source).where(
         OpinionTag.opinion == opinion_id).run()
@@ -102,11 +108,18 @@ async def test_editing_the_taxonomy_retags_machine_topics_only(database: str, tm
     await tagging.set_topics(question, ["养犬管理"], "officer1")
     taxonomy, revision = await tagging.taxonomy_of(draft.id)
 
-    retagged = await tagging.save_topic(draft.id, revision, None, "环境卫生", "垃圾分类，宣传", "officer1")
-    assert retagged == 3  # amend and oppose: 养犬管理; other: 环境卫生 (question is the person's)
+    await tagging.save_topic(draft.id, revision, None, "环境卫生", "垃圾分类，宣传", "officer1")
+    assert await tagging.retag_progress(draft.id) == (0, 4)
+    assert await tagging.opinions_tagged(draft.id, "topic", "环境卫生") == set()  # the worker has not run yet
+    assert await tagging.retag_step(draft.id, limit=3) == 3  # bounded steps, each its own transaction
+    assert await tagging.retag_progress(draft.id) == (3, 4)
+    assert await tagging.retag_step(draft.id, limit=3) == 1
+    assert await tagging.retag_progress(draft.id) is None and await tagging.retag_pending() == 0
     assert await tagging.opinions_tagged(draft.id, "topic", "环境卫生") == {other}
+    assert await tagging.opinions_tagged(draft.id, "topic", "养犬管理") == {amend, oppose, question}
     # rename and narrow the first topic: the machine follows, the person's tag follows the name
     await tagging.save_topic(draft.id, revision + 1, "养犬管理", "牵引绳", ["牵引绳"], "officer1")
+    await _retag()
     assert await tagging.opinions_tagged(draft.id, "topic", "牵引绳") == {amend, oppose, question}
     assert await tagging.opinions_tagged(draft.id, "topic", "养犬管理") == set()
     assert ("topic", "牵引绳", "person") in await _rows(question)
@@ -120,6 +133,7 @@ async def test_editing_the_taxonomy_retags_machine_topics_only(database: str, tm
     taxonomy, revision = await tagging.taxonomy_of(draft.id)
     assert taxonomy.to_dict()["topics"][1] == {"name": "环境卫生", "keywords": ["垃圾分类", "宣传", "小区"]}
     await tagging.delete_topic(draft.id, revision, "牵引绳", "officer1")
+    await _retag()
     assert await OpinionTag.count().where((OpinionTag.kind == "topic") & (OpinionTag.value == "牵引绳")).run() == 0
     with pytest.raises(NotFound):
         await tagging.delete_topic(draft.id, revision + 1, "牵引绳", "officer1")
@@ -145,6 +159,26 @@ async def test_taxonomy_edit_before_the_worker_reaches_new_opinions(database: st
     (waiting,) = await _post([OTHER])  # not assigned yet
     _, revision = await tagging.taxonomy_of(draft.id)
     await tagging.save_topic(draft.id, revision, None, "环境卫生", "垃圾分类", "officer1")
+    await _retag()
     assert ("topic", "环境卫生", "rule") in await _rows(waiting)  # re-tagging covers every opinion
     assert await service.assign_pending(service.Analyzer(tmp_path)) == 1  # the worker replaces, not duplicates
     assert [r for r in await _rows(waiting) if r[0] == "topic"] == [("topic", "环境卫生", "rule")]
+
+
+async def test_an_edit_during_retagging_starts_it_again(database: str, tmp_path: Path) -> None:
+    await published_draft()
+    draft = await get_draft("dog-rules", public=False)
+    await _post([AMEND, OPPOSE, QUESTION, OTHER])
+    await service.assign_pending(service.Analyzer(tmp_path))
+    _, revision = await tagging.taxonomy_of(draft.id)
+    await tagging.save_topic(draft.id, revision, None, "环境卫生", "垃圾分类", "officer1")
+    await tagging.retag_step(draft.id, limit=3)
+    await tagging.save_topic(draft.id, revision + 1, "环境卫生", "环境卫生", "垃圾", "officer1")
+    assert await tagging.retag_progress(draft.id) == (0, 4)
+    await _retag()
+    assert await tagging.opinions_tagged(draft.id, "topic", "环境卫生") != set()
+    # a rebuild re-tags everything with the current taxonomy, so nothing is left pending
+    await tagging.save_topic(draft.id, revision + 2, None, "其他", "办理", "officer1")
+    await service.rebuild(service.Analyzer(tmp_path), draft.id, actor="t")
+    assert await tagging.retag_progress(draft.id) is None
+    assert await tagging.opinions_tagged(draft.id, "topic", "其他") != set()

@@ -223,7 +223,8 @@ async def _refresh_sizes(draft_id: int, only: set[int] | None = None) -> None:
 
 
 async def assign_pending(analyzer: Analyzer) -> int:
-    """Assign up to one batch of unseen opinions per draft; returns how many (call again while > 0)."""
+    """Assign (and tag) up to one batch of unseen opinions per draft; returns how many (call again
+    while > 0). Re-tagging after a taxonomy edit is :func:`liaison.clusters.tagging.retag_pending`."""
     from liaison.drafts.tables import Draft
 
     total = 0
@@ -243,6 +244,7 @@ async def rebuild(analyzer: Analyzer, draft_id: int, *, actor: str) -> int:
             ).run()
         await _refresh_sizes(draft_id)
         await tagging.clear_machine_tags(draft_id)
+        await tagging.mark_tagged(draft_id)  # the pass below tags with the current taxonomy
         # the clusters the recorded steps refer to are recomputed: those steps can no longer be undone
         await ReviewOperation.delete().where(
             (ReviewOperation.draft == draft_id) & ReviewOperation.undone_at.is_null()).run()

@@ -69,11 +69,16 @@ class TopicTaxonomy(Table, tablename="topic_taxonomies"):
     """A draft's topics and their keywords (``Taxonomy.to_dict()``), edited by officers.
 
     ``revision`` grows with each edit, so the worker knows when to reload its compiled copy.
+    The worker re-tags the draft's opinions after an edit in bounded steps (so a long draft never
+    holds the database for long): ``retag_after`` is the last opinion id done, and
+    ``tagged_revision`` the revision every opinion's machine topics follow.
     """
 
     draft = ForeignKey(references=Draft, unique=True)
     topics = JSON(default={"topics": []})
     revision = Integer(default=1)
+    tagged_revision = Integer(default=1)
+    retag_after = Integer(default=0)
     updated_by = Varchar(length=64, default="")
     updated_at = Timestamptz(default=TimestamptzNow())
 

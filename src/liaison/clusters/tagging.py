@@ -4,7 +4,9 @@ The machine's tags are written by the analysis worker in the same transaction th
 batch of opinions to clusters (see :func:`tag_batch`), and rewritten for a whole draft by
 ``liaison analysis rebuild``. Staff decisions are rows with ``source='person'``: the machine
 never deletes or overwrites them, and :func:`liaison.analysis.opinion_tags.effective_tags` lets
-them win. Editing the taxonomy re-tags the draft's topics at once (machine rows only).
+them win. After a taxonomy edit the worker re-tags the draft's topics (machine rows only) in
+bounded steps (:func:`retag_step`), so a draft of a million opinions never holds the database lock
+for long.
 """
 
 from __future__ import annotations
@@ -25,7 +27,8 @@ from liaison.opinions.tables import Contributor, Opinion
 
 __all__ = [
     "STANCE_LABELS", "TagCache", "add_keyword", "clear_machine_tags", "delete_topic", "keyword_suggestions",
-    "opinions_tagged", "retag_topics", "save_topic", "set_stance", "set_topics", "tag_batch", "tags_of",
+    "mark_tagged", "opinions_tagged", "retag_pending", "retag_progress", "retag_step", "retag_topics",
+    "save_topic", "set_stance", "set_topics", "tag_batch", "tags_of",
     "taxonomy_of",
 ]
 
@@ -33,6 +36,7 @@ log = logging.getLogger("liaison.tagging")
 STANCE_LABELS = {"support": "支持", "oppose": "反对", "amend": "修改", "question": "疑问"}
 _COLUMNS = ["opinion", "draft", "kind", "value", "source", "confidence", "decided_by", "decided_at"]
 _CHUNK = 1000
+RETAG_STEP = 2000  # opinions re-tagged per transaction after a taxonomy edit
 MAX_NAME = 50
 MAX_KEYWORD = 30
 MAX_KEYWORDS = 200
@@ -106,8 +110,12 @@ def _clean_name(name: str) -> str:
 
 async def _store(draft_id: int, taxonomy: Taxonomy, revision: int, actor: str, action: str,
                  before: dict[str, Any], after: dict[str, Any], *, renamed: tuple[str, str] | None = None,
-                 removed: str | None = None) -> int:
-    """Save an edited taxonomy (refusing if someone saved another edit meanwhile) and re-tag topics."""
+                 removed: str | None = None) -> None:
+    """Save an edited taxonomy, refusing if someone saved another edit meanwhile.
+
+    The worker then re-tags the draft's topics (:func:`retag_step`); a renamed topic's rows are
+    renamed here, people's included, and a deleted topic's rows go.
+    """
     async with transaction():
         current = await TopicTaxonomy.select(TopicTaxonomy.revision).where(
             TopicTaxonomy.draft == draft_id).first().run()
@@ -115,7 +123,7 @@ async def _store(draft_id: int, taxonomy: Taxonomy, revision: int, actor: str, a
             raise Conflict("主题分类刚被其他人修改过，请刷新页面后再改", field="revision")
         await TopicTaxonomy.update({
             TopicTaxonomy.topics: taxonomy.to_dict(), TopicTaxonomy.revision: revision + 1,
-            TopicTaxonomy.updated_by: actor, TopicTaxonomy.updated_at: _now(),
+            TopicTaxonomy.retag_after: 0, TopicTaxonomy.updated_by: actor, TopicTaxonomy.updated_at: _now(),
         }).where(TopicTaxonomy.draft == draft_id).run()
         topic_rows = (OpinionTag.draft == draft_id) & (OpinionTag.kind == "topic")
         if renamed is not None:  # people's decisions follow the topic to its new name
@@ -123,15 +131,12 @@ async def _store(draft_id: int, taxonomy: Taxonomy, revision: int, actor: str, a
                 topic_rows & (OpinionTag.value == renamed[0])).run()
         if removed is not None:
             await OpinionTag.delete().where(topic_rows & (OpinionTag.value == removed)).run()
-        retagged = await retag_topics(draft_id, taxonomy)
-        await audit.record("draft", draft_id, f"taxonomy_{action}", actor, before=before,
-                           after={**after, "retagged": retagged})
-    return retagged
+        await audit.record("draft", draft_id, f"taxonomy_{action}", actor, before=before, after=after)
 
 
 async def save_topic(draft_id: int, revision: int, original: str | None, name: str, keywords: str | Iterable[str],
-                     actor: str) -> int:
-    """Add a topic (``original`` None) or rename it and replace its keywords; re-tags the draft."""
+                     actor: str) -> None:
+    """Add a topic (``original`` None) or rename it and replace its keywords (the worker re-tags)."""
     taxonomy, _ = await taxonomy_of(draft_id)
     name = _clean_name(name)
     words = _clean_keywords(keywords)
@@ -154,7 +159,7 @@ async def save_topic(draft_id: int, revision: int, original: str | None, name: s
                         renamed=(original, name) if name != original else None)
 
 
-async def add_keyword(draft_id: int, revision: int, topic_name: str, word: str, actor: str) -> int:
+async def add_keyword(draft_id: int, revision: int, topic_name: str, word: str, actor: str) -> None:
     """Add one suggested keyword to a topic."""
     taxonomy, _ = await taxonomy_of(draft_id)
     topic = next((t for t in taxonomy.topics if t.name == topic_name), None)
@@ -164,7 +169,7 @@ async def add_keyword(draft_id: int, revision: int, topic_name: str, word: str, 
                             actor)
 
 
-async def delete_topic(draft_id: int, revision: int, name: str, actor: str) -> int:
+async def delete_topic(draft_id: int, revision: int, name: str, actor: str) -> None:
     """Remove a topic and every tag of it (people's included: the topic no longer exists)."""
     taxonomy, _ = await taxonomy_of(draft_id)
     kept = [t for t in taxonomy.topics if t.name != name]
@@ -278,23 +283,78 @@ async def clear_machine_tags(draft_id: int) -> None:
         list(MACHINE_SOURCES))).run()
 
 
-async def retag_topics(draft_id: int, taxonomy: Taxonomy) -> int:
-    """Recompute the machine's topic tags of every opinion of a draft (inside the caller's transaction)."""
-    await OpinionTag.delete().where((OpinionTag.draft == draft_id) & (OpinionTag.kind == "topic") & (
-        OpinionTag.source.is_in(list(MACHINE_SOURCES)))).run()
-    decided = {(r["opinion"], r["value"]) for r in await OpinionTag.select(OpinionTag.opinion, OpinionTag.value).where(
-        (OpinionTag.draft == draft_id) & (OpinionTag.kind == "topic")).run()}
-    now, last, written = _now(), 0, 0
-    while True:
+async def retag_topics(draft_id: int, taxonomy: Taxonomy, *, after: int = 0,
+                       limit: int | None = None) -> tuple[int, int]:
+    """Recompute the machine's topic tags of the draft's opinions with id > ``after`` (at most
+    ``limit`` of them), inside the caller's transaction. Returns (opinions done, last id done)."""
+    done, last = 0, after
+    now = _now()
+    while limit is None or done < limit:
+        size = _CHUNK if limit is None else min(_CHUNK, limit - done)
         rows = await Opinion.select(Opinion.id, Opinion.text).where(
-            (Opinion.draft == draft_id) & (Opinion.id > last)).order_by(Opinion.id).limit(_CHUNK).run()
+            (Opinion.draft == draft_id) & (Opinion.id > last)).order_by(Opinion.id).limit(size).run()
         if not rows:
-            return written
-        out = [(r["id"], draft_id, "topic", t.name, t.source, t.confidence, "", now)
-               for r in rows for t in taxonomy.tag(r["text"]) if (r["id"], t.name) not in decided]
-        await bulk_insert(OpinionTag, _COLUMNS, out)
-        written += len(out)
+            break
+        ids = [r["id"] for r in rows]
+        await OpinionTag.delete().where(OpinionTag.opinion.is_in(ids) & (OpinionTag.kind == "topic") & (
+            OpinionTag.source.is_in(list(MACHINE_SOURCES)))).run()
+        decided = {(r["opinion"], r["value"]) for r in await OpinionTag.select(
+            OpinionTag.opinion, OpinionTag.value).where(OpinionTag.opinion.is_in(ids) & (OpinionTag.kind == "topic")
+                                                        ).run()}
+        await bulk_insert(OpinionTag, _COLUMNS, [
+            (r["id"], draft_id, "topic", t.name, t.source, t.confidence, "", now)
+            for r in rows for t in taxonomy.tag(r["text"]) if (r["id"], t.name) not in decided])
+        done += len(rows)
         last = rows[-1]["id"]
+        if len(rows) < size:
+            break
+    return done, last
+
+
+async def retag_step(draft_id: int, *, limit: int = RETAG_STEP) -> int:
+    """One bounded step of re-tagging a draft's topics after a taxonomy edit; returns opinions done
+    (0 when the draft's tags already follow its taxonomy)."""
+    async with transaction():
+        row = await TopicTaxonomy.select().where(
+            TopicTaxonomy.draft == draft_id).output(load_json=True).first().run()
+        if row is None or row["tagged_revision"] == row["revision"]:
+            return 0
+        done, last = await retag_topics(draft_id, Taxonomy.from_dict(row["topics"]), after=row["retag_after"],
+                                        limit=limit)
+        finished = done < limit
+        await TopicTaxonomy.update({
+            TopicTaxonomy.retag_after: last,
+            **({TopicTaxonomy.tagged_revision: row["revision"]} if finished else {}),
+        }).where((TopicTaxonomy.draft == draft_id) & (TopicTaxonomy.revision == row["revision"])).run()
+    if finished:
+        log.info("draft %s: topics re-tagged for taxonomy revision %s", draft_id, row["revision"])
+    return done
+
+
+async def retag_pending() -> int:
+    """One step of re-tagging for every draft whose taxonomy changed; returns opinions done."""
+    total = 0
+    for row in await TopicTaxonomy.select(TopicTaxonomy.draft, TopicTaxonomy.revision,
+                                          TopicTaxonomy.tagged_revision).run():
+        if row["revision"] != row["tagged_revision"]:
+            total += await retag_step(row["draft"])
+    return total
+
+
+async def retag_progress(draft_id: int) -> tuple[int, int] | None:
+    """(opinions re-tagged so far, opinions of the draft) while a re-tagging is pending, else None."""
+    row = await TopicTaxonomy.select(TopicTaxonomy.revision, TopicTaxonomy.tagged_revision,
+                                     TopicTaxonomy.retag_after).where(TopicTaxonomy.draft == draft_id).first().run()
+    if row is None or row["revision"] == row["tagged_revision"]:
+        return None
+    done = await Opinion.count().where((Opinion.draft == draft_id) & (Opinion.id <= row["retag_after"])).run()
+    return done, await Opinion.count().where(Opinion.draft == draft_id).run()
+
+
+async def mark_tagged(draft_id: int) -> None:
+    """The draft's machine tags are being rewritten from scratch (a rebuild): no re-tagging pending."""
+    await TopicTaxonomy.update({TopicTaxonomy.tagged_revision: TopicTaxonomy.revision}).where(
+        TopicTaxonomy.draft == draft_id).run()
 
 
 # ---------------------------------------------------------------- reading and people's decisions

@@ -153,6 +153,7 @@ async def topics_page(request: Request, slug: FromPath[str]) -> Template:
     return Template("clusters/topics.html", context={
         "draft": draft, "topics": taxonomy.topics, "revision": revision,
         "suggestions": await tagging.keyword_suggestions(draft.id), "saved": request.query_params.get("saved"),
+        "progress": await tagging.retag_progress(draft.id),
     })
 
 

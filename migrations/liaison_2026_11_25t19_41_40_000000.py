@@ -1,6 +1,6 @@
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 
-ID = "2026-11-25T19:06:19:000000"
+ID = "2026-11-25T19:41:40:000000"
 VERSION = "1.38.0"
 DESCRIPTION = "one tag row per (opinion, kind, value)"
 
