@@ -182,3 +182,25 @@ async def test_an_edit_during_retagging_starts_it_again(database: str, tmp_path:
     await service.rebuild(service.Analyzer(tmp_path), draft.id, actor="t")
     assert await tagging.retag_progress(draft.id) is None
     assert await tagging.opinions_tagged(draft.id, "topic", "其他") != set()
+
+
+async def test_filter_query_agrees_with_effective_tags(database: str, tmp_path: Path) -> None:
+    await published_draft()
+    draft = await get_draft("dog-rules", public=False)
+    ids = await _post([AMEND, OPPOSE, QUESTION, OTHER, "支持本条例。"], occupation="教师")
+    await service.assign_pending(service.Analyzer(tmp_path))
+    _, revision = await tagging.taxonomy_of(draft.id)
+    await tagging.save_topic(draft.id, revision, None, "环境卫生", "垃圾分类", "officer1")
+    await _retag()
+    await tagging.set_stance(ids[0], "oppose", "officer1")
+    await tagging.set_stance(ids[1], "oppose", "officer1")  # the same as the machine said
+    await tagging.set_topics(ids[1], [], "officer1")
+    await tagging.set_topics(ids[3], ["养犬管理", "环境卫生"], "officer1")
+    effective = await tagging.tags_of(ids)
+    for kind, values in (("stance", ("support", "oppose", "amend", "question")),
+                         ("topic", ("养犬管理", "环境卫生")), ("sector", ("教育",))):
+        for value in values:
+            expected = {oid for oid, t in effective.items()
+                        if (value in t.topic_names() if kind == "topic" else (t.get(kind) and t.get(kind).name == value))}
+            assert await tagging.opinions_tagged(draft.id, kind, value) == expected, (kind, value)
+    assert await tagging.opinions_tagged(draft.id, "stance", "oppose") == {ids[0], ids[1]}
