@@ -200,7 +200,7 @@ async def test_filter_query_agrees_with_effective_tags(database: str, tmp_path: 
     for kind, values in (("stance", ("support", "oppose", "amend", "question")),
                          ("topic", ("养犬管理", "环境卫生")), ("sector", ("教育",))):
         for value in values:
-            expected = {oid for oid, t in effective.items()
-                        if (value in t.topic_names() if kind == "topic" else (t.get(kind) and t.get(kind).name == value))}
+            expected = {oid for oid, t in effective.items() if (
+                value in t.topic_names() if kind == "topic" else (t.get(kind) and t.get(kind).name == value))}
             assert await tagging.opinions_tagged(draft.id, kind, value) == expected, (kind, value)
     assert await tagging.opinions_tagged(draft.id, "stance", "oppose") == {ids[0], ids[1]}
