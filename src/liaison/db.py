@@ -56,7 +56,9 @@ def all_tables() -> list[type[Table]]:
     from liaison.accounts.tables import ApiToken, User, UserSession
     from liaison.adoption.tables import OpinionOutcome, PointOutcome
     from liaison.audit.tables import AuditEntry
-    from liaison.clusters.tables import AnalysisState, Cluster, ClusterMember
+    from liaison.clusters.tables import (
+        AnalysisState, Cluster, ClusterMember, OpinionTag, ReviewOperation, TopicTaxonomy,
+    )
     from liaison.drafts.tables import Draft, DraftArticle, DraftVersion
     from liaison.network.tables import Office, StaffOffice, StationSetting, Volunteer
     from liaison.opinions.tables import Activity, Contributor, Opinion, RateCounter
@@ -70,6 +72,7 @@ def all_tables() -> list[type[Table]]:
         Cluster, ClusterMember, AnalysisState, PacketVersion,
         PeerStation, OutboxMessage, DeliveryAttempt, InboundPacket, InboundPoint,
         PointOutcome, OpinionOutcome,
+        OpinionTag, TopicTaxonomy, ReviewOperation,
     ]
 
 

@@ -41,7 +41,7 @@ def test_tag_record() -> None:
     assert t.to_dict() == {"name": "充电安全", "kind": "topic", "source": "rule", "confidence": 0.8}
     with pytest.raises(AttributeError):
         t.name = "x"  # type: ignore[misc]
-    assert TAG_KINDS == ("topic", "stance", "sector")
+    assert TAG_KINDS == ("topic", "stance", "sector", "article")
     assert TAG_SOURCES == ("rule", "suggestion", "person")
 
 

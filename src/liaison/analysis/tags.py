@@ -33,7 +33,7 @@ __all__ = [
     "suggest_keywords",
 ]
 
-TAG_KINDS = ("topic", "stance", "sector")
+TAG_KINDS = ("topic", "stance", "sector", "article")
 TAG_SOURCES = ("rule", "suggestion", "person")
 
 

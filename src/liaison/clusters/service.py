@@ -6,6 +6,11 @@ in-memory near-duplicate index of each draft has a single writer. The index is
 saved under the data dir and reloaded after a restart; ``rebuild`` recomputes
 it from the opinions. Staff decisions (merge, move, representative, summary)
 are stored as ``source='person'`` and survive a rebuild.
+
+The worker also writes each opinion's machine tags (stance, topics, sector, article) in the same
+transaction as its cluster assignment (:mod:`liaison.clusters.tagging`). Each staff move, split or
+merge is recorded as a :class:`ReviewOperation` with the clusters and memberships it changed, so
+the person who made it can undo it (:func:`undo_last`).
 """
 
 from __future__ import annotations
@@ -19,14 +24,16 @@ from typing import Any
 
 from liaison.analysis.cluster import NearDuplicateIndex
 from liaison.audit import service as audit
-from liaison.clusters.tables import AnalysisState, Cluster, ClusterMember
-from liaison.core.errors import Invalid, NotFound
+from liaison.clusters import tagging
+from liaison.clusters.tables import AnalysisState, Cluster, ClusterMember, ReviewOperation
+from liaison.core.errors import Conflict, Invalid, NotFound
+from liaison.core.jsonable import to_jsonable
 from liaison.db import bulk_insert, transaction
 from liaison.drafts.tables import DraftArticle, DraftVersion
 from liaison.opinions.tables import Opinion
 
-__all__ = ["Analyzer", "assign_pending", "cluster_detail", "list_clusters", "merge_clusters", "move_member",
-           "rebuild", "set_summary"]
+__all__ = ["Analyzer", "assign_pending", "cluster_detail", "last_operation", "list_clusters", "merge_clusters",
+           "move_member", "rebuild", "set_summary", "split_off", "undo_last"]
 
 log = logging.getLogger("liaison.clusters")
 BATCH = 500  # opinions per round: bounded so the web process stays responsive
@@ -50,6 +57,7 @@ class Analyzer:
     def __init__(self, data_dir: Path) -> None:
         self.dir = data_dir / "analysis"
         self.indexes: dict[int, _DraftIndex] = {}
+        self.tags = tagging.TagCache()
 
     def _paths(self, draft_id: int) -> tuple[Path, Path]:
         return self.dir / f"draft-{draft_id}.npz", self.dir / f"draft-{draft_id}.ids.json"
@@ -92,6 +100,7 @@ class Analyzer:
 
     def forget(self, draft_id: int) -> None:
         self.indexes.pop(draft_id, None)
+        self.tags.forget(draft_id)
         for path in self._paths(draft_id):
             path.unlink(missing_ok=True)
 
@@ -120,7 +129,7 @@ async def _assign_draft(analyzer: Analyzer, draft_id: int) -> int:
         log.warning("index of draft %s is missing or stale; rebuilding", draft_id)
         await rebuild(analyzer, draft_id, actor="worker")
         return 0
-    rows = await Opinion.select(Opinion.id, Opinion.text, Opinion.article).where(
+    rows = await Opinion.select(Opinion.id, Opinion.text, Opinion.article, Opinion.version).where(
         (Opinion.draft == draft_id) & (Opinion.id > state["last_opinion"])
     ).order_by(Opinion.id).limit(BATCH).run()
     if not rows:
@@ -178,6 +187,7 @@ async def _assign_draft(analyzer: Analyzer, draft_id: int) -> int:
                 grown[cluster_id] = grown.get(cluster_id, 0) + 1
         await bulk_insert(ClusterMember, ["cluster", "opinion", "source", "decided_by", "decided_at"], members)
         await bulk_update_sizes(grown)
+        await tagging.tag_batch(analyzer.tags, draft_id, rows)
         await AnalysisState.update({
             AnalysisState.last_opinion: rows[-1]["id"], AnalysisState.indexed: len(entry.opinion_ids),
             AnalysisState.updated_at: now,
@@ -213,7 +223,8 @@ async def _refresh_sizes(draft_id: int, only: set[int] | None = None) -> None:
 
 
 async def assign_pending(analyzer: Analyzer) -> int:
-    """Assign up to one batch of unseen opinions per draft; returns how many (call again while > 0)."""
+    """Assign (and tag) up to one batch of unseen opinions per draft; returns how many (call again
+    while > 0). Re-tagging after a taxonomy edit is :func:`liaison.clusters.tagging.retag_pending`."""
     from liaison.drafts.tables import Draft
 
     total = 0
@@ -232,6 +243,11 @@ async def rebuild(analyzer: Analyzer, draft_id: int, *, actor: str) -> int:
                 ClusterMember.cluster.is_in(clusters[start:start + 500]) & (ClusterMember.source == "machine")
             ).run()
         await _refresh_sizes(draft_id)
+        await tagging.clear_machine_tags(draft_id)
+        await tagging.mark_tagged(draft_id)  # the pass below tags with the current taxonomy
+        # the clusters the recorded steps refer to are recomputed: those steps can no longer be undone
+        await ReviewOperation.delete().where(
+            (ReviewOperation.draft == draft_id) & ReviewOperation.undone_at.is_null()).run()
         await AnalysisState.delete().where(AnalysisState.draft == draft_id).run()
         await audit.record("draft", draft_id, "analysis_rebuild", actor)
     total = 0
@@ -245,12 +261,39 @@ async def rebuild(analyzer: Analyzer, draft_id: int, *, actor: str) -> int:
 # ---------------------------------------------------------------- reading and staff decisions
 
 
-async def list_clusters(draft_id: int, *, min_size: int = 2) -> list[dict[str, Any]]:
-    rows = await Cluster.select(
-        Cluster.id, Cluster.size, Cluster.article, Cluster.summary, Cluster.reviewed_by,
-        Cluster.representative, Cluster.representative.text,
-    ).where((Cluster.draft == draft_id) & (Cluster.size >= min_size)).order_by(Cluster.size, ascending=False).run()
-    return rows
+async def list_clusters(draft_id: int, *, min_size: int = 2, topic: str | None = None,
+                        stance: str | None = None) -> list[dict[str, Any]]:
+    """Clusters of at least ``min_size``, largest first; with ``topic``/``stance``, only those with
+    members so tagged (``matching`` = how many), whatever their size."""
+    wanted: set[int] | None = None
+    for kind, value in (("topic", topic), ("stance", stance)):
+        if value:
+            found = await tagging.opinions_tagged(draft_id, kind, value)
+            wanted = found if wanted is None else wanted & found
+    matching: dict[int, int] = {}
+    if wanted is not None:
+        ids = sorted(wanted)
+        for start in range(0, len(ids), 500):
+            for m in await ClusterMember.select(ClusterMember.cluster).where(
+                ClusterMember.opinion.is_in(ids[start:start + 500])
+            ).run():
+                matching[m["cluster"]] = matching.get(m["cluster"], 0) + 1
+        if not matching:
+            return []
+    def query() -> Any:  # a fresh query each time: piccolo's where() adds to the query it is called on
+        return Cluster.select(
+            Cluster.id, Cluster.size, Cluster.article, Cluster.summary, Cluster.reviewed_by,
+            Cluster.representative, Cluster.representative.text,
+        ).order_by(Cluster.size, ascending=False)
+
+    if wanted is None:
+        return await query().where((Cluster.draft == draft_id) & (Cluster.size >= min_size)).run()
+    rows: list[dict[str, Any]] = []
+    cluster_ids = sorted(matching)
+    for start in range(0, len(cluster_ids), 500):
+        rows += await query().where(Cluster.id.is_in(cluster_ids[start:start + 500])).run()
+    rows.sort(key=lambda r: (-matching[r["id"]], -r["size"], r["id"]))
+    return [{**r, "matching": matching[r["id"]]} for r in rows]
 
 
 async def cluster_detail(cluster_id: int) -> dict[str, Any]:
@@ -283,55 +326,192 @@ async def set_summary(cluster_id: int, summary: str, representative: int | None,
                            after={"summary": summary, "representative": representative or cluster["representative"]})
 
 
-async def move_member(opinion_id: int, target_cluster: int | None, actor: str) -> int:
-    """Move an opinion to another cluster of the same draft, or out into a cluster of its own."""
+_CLUSTER_FIELDS = ("id", "draft", "representative", "article", "summary", "size", "reviewed_by", "created_at",
+                   "updated_at")
+
+
+async def _snapshot(cluster_ids: set[int], opinion_ids: list[int]) -> dict[str, Any]:
+    """The clusters and memberships an operation is about to change, as JSON for its undo."""
+    clusters = await Cluster.select(*[getattr(Cluster, f) for f in _CLUSTER_FIELDS]).where(
+        Cluster.id.is_in(sorted(cluster_ids))).run() if cluster_ids else []
+    members: list[dict[str, Any]] = []
+    for start in range(0, len(opinion_ids), 500):
+        members += await ClusterMember.select(
+            ClusterMember.opinion, ClusterMember.cluster, ClusterMember.source, ClusterMember.decided_by,
+            ClusterMember.decided_at,
+        ).where(ClusterMember.opinion.is_in(opinion_ids[start:start + 500])).run()
+    return to_jsonable({"clusters": clusters, "members": members})
+
+
+async def _record_operation(draft_id: int, kind: str, actor: str, before: dict[str, Any]) -> None:
+    """Store the operation with where each moved opinion now is (checked again before an undo)."""
+    ids = [m["opinion"] for m in before["members"]]
+    after: dict[str, int] = {}
+    for start in range(0, len(ids), 500):
+        for m in await ClusterMember.select(ClusterMember.opinion, ClusterMember.cluster).where(
+            ClusterMember.opinion.is_in(ids[start:start + 500])
+        ).run():
+            after[str(m["opinion"])] = m["cluster"]
+    await ReviewOperation.insert(ReviewOperation(draft=draft_id, actor=actor, kind=kind, before=before,
+                                                 after={"members": after})).run()
+
+
+async def _membership(opinion_id: int) -> dict[str, Any]:
     member = await ClusterMember.select(ClusterMember.id, ClusterMember.cluster, ClusterMember.cluster.draft).where(
         ClusterMember.opinion == opinion_id
     ).first().run()
     if member is None:
         raise NotFound(f"意见 {opinion_id} 还没有归并", field="opinion")
+    return member
+
+
+async def _move(member: dict[str, Any], opinion_id: int, target_cluster: int | None, actor: str) -> int:
+    """Move one membership (inside the caller's transaction); None makes a cluster of its own."""
     draft_id = member["cluster.draft"]
-    async with transaction():
-        if target_cluster is None:
-            opinion = await Opinion.select(Opinion.article).where(Opinion.id == opinion_id).first().run()
-            created = await Cluster.insert(Cluster(draft=draft_id, representative=opinion_id,
-                                                   article=opinion["article"], size=1, reviewed_by=actor)).run()
-            target_cluster = created[0]["id"]
-        else:
-            target = await Cluster.select(Cluster.draft).where(Cluster.id == target_cluster).first().run()
-            if target is None or target["draft"] != draft_id:
-                raise Invalid("目标归并组不存在或不属于同一草案", field="cluster")
-        await ClusterMember.update({
-            ClusterMember.cluster: target_cluster, ClusterMember.source: "person", ClusterMember.decided_by: actor,
-            ClusterMember.decided_at: _now(),
-        }).where(ClusterMember.id == member["id"]).run()
-        old = await Cluster.select(Cluster.representative).where(Cluster.id == member["cluster"]).first().run()
-        if old and old["representative"] == opinion_id:
-            remaining = await ClusterMember.select(ClusterMember.opinion).where(
-                ClusterMember.cluster == member["cluster"]).order_by(ClusterMember.opinion).first().run()
-            if remaining:
-                await Cluster.update({Cluster.representative: remaining["opinion"]}).where(
-                    Cluster.id == member["cluster"]).run()
-        await _refresh_sizes(draft_id, {member["cluster"], target_cluster})
-        await audit.record("cluster", member["cluster"], "move_member", actor,
-                           before={"opinion": opinion_id, "cluster": member["cluster"]},
-                           after={"opinion": opinion_id, "cluster": target_cluster})
+    if target_cluster is None:
+        opinion = await Opinion.select(Opinion.article).where(Opinion.id == opinion_id).first().run()
+        created = await Cluster.insert(Cluster(draft=draft_id, representative=opinion_id,
+                                               article=opinion["article"], size=1, reviewed_by=actor)).run()
+        target_cluster = created[0]["id"]
+    else:
+        target = await Cluster.select(Cluster.draft).where(Cluster.id == target_cluster).first().run()
+        if target is None or target["draft"] != draft_id:
+            raise Invalid(f"归并组 #{target_cluster} 不存在或不属于同一草案", field="cluster")
+    await ClusterMember.update({
+        ClusterMember.cluster: target_cluster, ClusterMember.source: "person", ClusterMember.decided_by: actor,
+        ClusterMember.decided_at: _now(),
+    }).where(ClusterMember.id == member["id"]).run()
+    await _replace_representative(member["cluster"], opinion_id)
+    await _refresh_sizes(draft_id, {member["cluster"], target_cluster})
+    await audit.record("cluster", member["cluster"], "move_member", actor,
+                       before={"opinion": opinion_id, "cluster": member["cluster"]},
+                       after={"opinion": opinion_id, "cluster": target_cluster})
     return target_cluster
+
+
+async def _replace_representative(cluster_id: int, leaving: int) -> None:
+    """When a cluster's representative leaves, its earliest remaining member represents it."""
+    old = await Cluster.select(Cluster.representative).where(Cluster.id == cluster_id).first().run()
+    if old and old["representative"] == leaving:
+        remaining = await ClusterMember.select(ClusterMember.opinion).where(
+            ClusterMember.cluster == cluster_id).order_by(ClusterMember.opinion).first().run()
+        if remaining:
+            await Cluster.update({Cluster.representative: remaining["opinion"]}).where(Cluster.id == cluster_id).run()
+
+
+async def move_member(opinion_id: int, target_cluster: int | None, actor: str) -> int:
+    """Move an opinion to another cluster of the same draft, or out into a cluster of its own."""
+    member = await _membership(opinion_id)
+    if target_cluster == member["cluster"]:
+        raise Invalid(f"意见 {opinion_id} 已经在归并组 #{target_cluster} 中", field="cluster")
+    async with transaction():
+        before = await _snapshot({member["cluster"]} | ({target_cluster} if target_cluster else set()), [opinion_id])
+        moved_to = await _move(member, opinion_id, target_cluster, actor)
+        await _record_operation(member["cluster.draft"], "split" if target_cluster is None else "move", actor, before)
+    return moved_to
+
+
+async def split_off(opinion_ids: list[int], actor: str) -> int:
+    """Move several opinions of one draft out together into one new cluster (one undoable step)."""
+    ids = list(dict.fromkeys(opinion_ids))
+    if not ids:
+        raise Invalid("请勾选要移出的意见", field="opinion")
+    members = [await _membership(oid) for oid in ids]
+    if len({m["cluster.draft"] for m in members}) != 1:
+        raise Invalid("只能把同一草案的意见移出为一组", field="opinion")
+    async with transaction():
+        before = await _snapshot({m["cluster"] for m in members}, ids)
+        first = await _move(members[0], ids[0], None, actor)
+        for oid, member in zip(ids[1:], members[1:]):
+            await _move(await _membership(oid), oid, first, actor)
+        await _record_operation(members[0]["cluster.draft"], "split", actor, before)
+    return first
 
 
 async def merge_clusters(cluster_ids: list[int], actor: str) -> int:
     """Merge several clusters into the first; every moved membership is a person's decision."""
     if len(set(cluster_ids)) < 2:
         raise Invalid("请至少选择两组意见进行合并", field="clusters")
+    cluster_ids = list(dict.fromkeys(cluster_ids))
     target, *others = cluster_ids
     rows = await Cluster.select(Cluster.id, Cluster.draft).where(Cluster.id.is_in(cluster_ids)).run()
-    if len(rows) != len(set(cluster_ids)) or len({r["draft"] for r in rows}) != 1:
+    if len(rows) != len(cluster_ids) or len({r["draft"] for r in rows}) != 1:
         raise Invalid("只能合并同一草案中存在的归并组", field="clusters")
     async with transaction():
+        moving = [m["opinion"] for m in await ClusterMember.select(ClusterMember.opinion).where(
+            ClusterMember.cluster.is_in(others)).run()]
+        before = await _snapshot(set(cluster_ids), moving)
         await ClusterMember.update({
             ClusterMember.cluster: target, ClusterMember.source: "person", ClusterMember.decided_by: actor,
             ClusterMember.decided_at: _now(),
         }).where(ClusterMember.cluster.is_in(others)).run()
         await _refresh_sizes(rows[0]["draft"], set(cluster_ids))
-        await audit.record("cluster", target, "merge", actor, before={"clusters": cluster_ids}, after={"cluster": target})
+        await audit.record("cluster", target, "merge", actor, before={"clusters": cluster_ids},
+                           after={"cluster": target})
+        await _record_operation(rows[0]["draft"], "merge", actor, before)
     return target
+
+
+# ---------------------------------------------------------------- undo
+
+
+async def last_operation(draft_id: int, actor: str) -> dict[str, Any] | None:
+    """The person's latest move/split/merge on this draft that is not undone yet."""
+    return await ReviewOperation.select(ReviewOperation.id, ReviewOperation.kind, ReviewOperation.created_at).where(
+        (ReviewOperation.draft == draft_id) & (ReviewOperation.actor == actor) & ReviewOperation.undone_at.is_null()
+    ).order_by(ReviewOperation.id, ascending=False).first().run()
+
+
+def _when(value: str | None) -> datetime:
+    return datetime.fromisoformat(value) if value else _now()
+
+
+async def undo_last(draft_id: int, actor: str) -> dict[str, Any]:
+    """Reverse the person's latest move/split/merge on the draft: memberships go back where they were
+    (with the source and decider they had), clusters it emptied come back, clusters it made go.
+
+    Raises:
+        NotFound: nothing of theirs to undo.
+        Conflict: someone has moved those opinions again since; undo would overwrite that.
+    """
+    async with transaction():
+        op = await ReviewOperation.select().where(
+            (ReviewOperation.draft == draft_id) & (ReviewOperation.actor == actor) & ReviewOperation.undone_at.is_null()
+        ).order_by(ReviewOperation.id, ascending=False).output(load_json=True).first().run()
+        if op is None:
+            raise NotFound("没有可以撤销的归并操作", field="operation")
+        before, expected = op["before"], {int(k): v for k, v in op["after"]["members"].items()}
+        ids = sorted(expected)
+        current: dict[int, int] = {}
+        for start in range(0, len(ids), 500):
+            for m in await ClusterMember.select(ClusterMember.opinion, ClusterMember.cluster).where(
+                ClusterMember.opinion.is_in(ids[start:start + 500])
+            ).run():
+                current[m["opinion"]] = m["cluster"]
+        if current != expected:
+            raise Conflict("这些意见之后又被调整过，不能撤销这一步；请直接移动或合并", field="operation")
+        snapshot_ids = [c["id"] for c in before["clusters"]]
+        existing = {c["id"] for c in await Cluster.select(Cluster.id).where(Cluster.id.is_in(snapshot_ids)).run()} \
+            if snapshot_ids else set()
+        await bulk_insert(Cluster, list(_CLUSTER_FIELDS), [
+            (c["id"], c["draft"], c["representative"], c["article"], c["summary"], c["size"], c["reviewed_by"],
+             _when(c["created_at"]), _when(c["updated_at"]))
+            for c in before["clusters"] if c["id"] not in existing
+        ])
+        for m in before["members"]:
+            await ClusterMember.update({
+                ClusterMember.cluster: m["cluster"], ClusterMember.source: m["source"],
+                ClusterMember.decided_by: m["decided_by"], ClusterMember.decided_at: _when(m["decided_at"]),
+            }).where(ClusterMember.opinion == m["opinion"]).run()
+        for c in before["clusters"]:
+            if c["id"] in existing:  # its representative, if it came back; later summaries stay
+                await Cluster.update({Cluster.representative: c["representative"]}).where(
+                    (Cluster.id == c["id"]) & Cluster.id.is_in([m["cluster"] for m in before["members"]
+                                                                 if m["opinion"] == c["representative"]] or [0])
+                ).run()
+        await _refresh_sizes(draft_id, set(snapshot_ids) | set(expected.values()))
+        await ReviewOperation.update({ReviewOperation.undone_at: _now()}).where(ReviewOperation.id == op["id"]).run()
+        await audit.record("cluster", snapshot_ids[0] if snapshot_ids else 0, f"undo_{op['kind']}", actor,
+                           before={"operation": op["id"], "clusters": sorted(set(expected.values()))},
+                           after={"clusters": snapshot_ids})
+    return {"id": op["id"], "kind": op["kind"], "clusters": snapshot_ids}

@@ -7,14 +7,14 @@ both recorded (``source``), and a person's decision survives a rebuild.
 
 from __future__ import annotations
 
-from piccolo.columns import ForeignKey, Integer, Text, Timestamptz, Varchar
+from piccolo.columns import JSON, DoublePrecision, ForeignKey, Integer, Text, Timestamptz, Varchar
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
 from liaison.drafts.tables import Draft
 from liaison.opinions.tables import Opinion
 
-__all__ = ["AnalysisState", "Cluster", "ClusterMember"]
+__all__ = ["AnalysisState", "Cluster", "ClusterMember", "OpinionTag", "ReviewOperation", "TopicTaxonomy"]
 
 
 class Cluster(Table, tablename="clusters"):
@@ -43,3 +43,57 @@ class AnalysisState(Table, tablename="analysis_state"):
     last_opinion = Integer(default=0)
     indexed = Integer(default=0)
     updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class OpinionTag(Table, tablename="opinion_tags"):
+    """One label on an opinion: its stance, a topic, the contributor's sector, an article.
+
+    ``source`` says who decided: ``rule`` or ``suggestion`` (the machine; rewritten on every
+    re-tagging) or ``person`` (staff; never touched by the machine). For a single-valued kind
+    (stance, sector, article) a person's row wins over the machine's; for topics a person's row
+    with confidence 0 means "not this topic". Unique per (opinion, kind, value): a unique index
+    made by the migration.
+    """
+
+    opinion = ForeignKey(references=Opinion, index=True)
+    draft = ForeignKey(references=Draft, index=True)
+    kind = Varchar(length=10)  # stance | topic | sector | article
+    value = Varchar(length=100)
+    source = Varchar(length=10, default="rule")  # rule | suggestion | person
+    confidence = DoublePrecision(default=1.0)
+    decided_by = Varchar(length=64, default="")
+    decided_at = Timestamptz(default=TimestamptzNow())
+
+
+class TopicTaxonomy(Table, tablename="topic_taxonomies"):
+    """A draft's topics and their keywords (``Taxonomy.to_dict()``), edited by officers.
+
+    ``revision`` grows with each edit, so the worker knows when to reload its compiled copy.
+    The worker re-tags the draft's opinions after an edit in bounded steps (so a long draft never
+    holds the database for long): ``retag_after`` is the last opinion id done, and
+    ``tagged_revision`` the revision every opinion's machine topics follow.
+    """
+
+    draft = ForeignKey(references=Draft, unique=True)
+    topics = JSON(default={"topics": []})
+    revision = Integer(default=1)
+    tagged_revision = Integer(default=1)
+    retag_after = Integer(default=0)
+    updated_by = Varchar(length=64, default="")
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class ReviewOperation(Table, tablename="review_operations"):
+    """A staff move, merge or split, with what it changed, so the same person can undo it.
+
+    ``before`` holds the touched clusters and memberships as they were; ``after`` the cluster
+    each moved opinion went to (undo refuses when someone has moved them again since).
+    """
+
+    draft = ForeignKey(references=Draft, index=True)
+    actor = Varchar(length=64, index=True)
+    kind = Varchar(length=10)  # move | split | merge
+    before = JSON(default={})
+    after = JSON(default={})
+    created_at = Timestamptz(default=TimestamptzNow())
+    undone_at = Timestamptz(null=True, default=None)

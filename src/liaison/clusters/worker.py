@@ -1,4 +1,5 @@
-"""The analysis worker: assigns new opinions to clusters within about a second of arrival."""
+"""The analysis worker: assigns new opinions to clusters (and tags them) within about a second of
+arrival, and re-tags a draft's topics in bounded steps after its taxonomy is edited."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import logging
 from pathlib import Path
 
 from liaison.clusters.service import Analyzer, assign_pending
+from liaison.clusters.tagging import retag_pending
 
 __all__ = ["run_worker"]
 
@@ -17,14 +19,18 @@ async def run_worker(data_dir: Path, stop: asyncio.Event, *, interval: float = 1
     """Poll for unassigned opinions until ``stop`` is set; errors are logged, never fatal."""
     analyzer = Analyzer(data_dir)
     while not stop.is_set():
-        assigned = 0
+        worked = 0
         try:
             assigned = await assign_pending(analyzer)
             if assigned:
                 log.info("assigned %d opinion(s) to clusters", assigned)
+            retagged = await retag_pending()
+            if retagged:
+                log.info("re-tagged the topics of %d opinion(s)", retagged)
+            worked = assigned + retagged
         except Exception:  # noqa: BLE001 - keep the worker alive; the next round retries
             log.exception("analysis round failed")
-        if assigned:
+        if worked:
             await asyncio.sleep(0)  # more may be waiting: go again at once (stop is checked first)
             continue
         try:
