@@ -35,3 +35,25 @@ async def test_purge_removes_old_details_and_keeps_opinions(database: str) -> No
         with sqlite3.connect(sqlite_path(database)) as conn:
             conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # secure_delete zeroed the rows; no VACUUM needed
         assert b"13700001234" not in sqlite_path(database).read_bytes()
+
+
+async def test_purge_and_withdrawal_drop_the_sector_tag_derived_from_the_occupation(database: str) -> None:
+    from liaison.clusters.tables import OpinionTag
+
+    await published_draft()
+    receipts = []
+    for i in range(2):
+        r = await submit_opinion("dog-rules", OpinionInput(
+            text=f"意见{i}", contributor=ContributorInput(name="钱七", occupation="教师", consent=True)),
+            client_key=f"s{i}")
+        receipts.append(r.receipt)
+        draft_id = (await Opinion.select(Opinion.draft).where(Opinion.id == r.id).first().run())["draft"]
+        await OpinionTag.insert(OpinionTag(opinion=r.id, draft=draft_id, kind="sector", value="教育", source="rule",
+                                           confidence=0.95)).run()
+        await OpinionTag.insert(OpinionTag(opinion=r.id, draft=draft_id, kind="stance", value="support",
+                                           source="rule", confidence=0.8)).run()
+    assert await withdraw_contact(receipts[0]) is True
+    assert await OpinionTag.count().where(OpinionTag.kind == "sector").run() == 1
+    assert await purge_expired(0, now=datetime.now(UTC) + timedelta(days=1)) == 1
+    assert await OpinionTag.count().where(OpinionTag.kind == "sector").run() == 0
+    assert await OpinionTag.count().where(OpinionTag.kind == "stance").run() == 2  # not personal: kept

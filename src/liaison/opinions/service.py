@@ -239,7 +239,9 @@ async def withdraw_contact(code: str) -> bool:
         row = await Opinion.select(Opinion.id).where(Opinion.receipt == normalized).first().run()
         if row is None:
             raise NotFound("没有找到这个回执码", field="code")
-        deleted = await Contributor.delete().where(Contributor.opinion == row["id"]).returning(Contributor.id).run()
+        from liaison.privacy.service import delete_contact_details
+
+        deleted = await delete_contact_details(Contributor.opinion == row["id"])
         if deleted:
             await audit.record("opinion", row["id"], "withdraw_contact", "contributor")
     return bool(deleted)
