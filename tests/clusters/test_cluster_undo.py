@@ -78,6 +78,9 @@ async def test_undo_is_per_person_and_refuses_after_a_later_change(database: str
         await service.move_member(ids[2], small, "officer1")  # already there
     with pytest.raises(Invalid):
         await service.move_member(ids[2], 999_999, "officer1")
+    with pytest.raises(Conflict) as stale:  # the page showed it in the big cluster; it has moved since
+        await service.move_member(ids[2], None, "officer1", from_cluster=big)
+    assert stale.value.field == "cluster"
 
 
 async def test_a_rebuild_clears_what_can_be_undone(database: str, tmp_path: Path) -> None:

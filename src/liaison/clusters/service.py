@@ -399,9 +399,17 @@ async def _replace_representative(cluster_id: int, leaving: int) -> None:
             await Cluster.update({Cluster.representative: remaining["opinion"]}).where(Cluster.id == cluster_id).run()
 
 
-async def move_member(opinion_id: int, target_cluster: int | None, actor: str) -> int:
-    """Move an opinion to another cluster of the same draft, or out into a cluster of its own."""
+async def move_member(opinion_id: int, target_cluster: int | None, actor: str, *,
+                      from_cluster: int | None = None) -> int:
+    """Move an opinion to another cluster of the same draft, or out into a cluster of its own.
+
+    ``from_cluster`` is the cluster the person saw it in: if someone moved it since, the move
+    is refused (409) rather than applied to a page that no longer shows the truth.
+    """
     member = await _membership(opinion_id)
+    if from_cluster is not None and member["cluster"] != from_cluster:
+        raise Conflict(f"意见 {opinion_id} 已不在归并组 #{from_cluster} 中（可能刚被他人移动），请刷新页面后再操作",
+                       field="cluster")
     if target_cluster == member["cluster"]:
         raise Invalid(f"意见 {opinion_id} 已经在归并组 #{target_cluster} 中", field="cluster")
     async with transaction():

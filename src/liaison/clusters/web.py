@@ -104,14 +104,14 @@ async def split(request: Request, cluster_id: FromPath[int]) -> Redirect:
 async def move(request: Request, cluster_id: FromPath[int], opinion_id: FromPath[int]) -> Redirect:
     form = await request.form()
     target = _form_int(form.get("target"), "target", "目标归并组编号")
-    await service.move_member(opinion_id, target, _actor(request))
+    await service.move_member(opinion_id, target, _actor(request), from_cluster=cluster_id)
     return Redirect(f"/staff/clusters/{cluster_id}?saved=1", status_code=303)
 
 
 @post("/staff/clusters/{cluster_id:int}/members/{opinion_id:int}/split", guards=[_REVIEWERS],
       include_in_schema=False, status_code=303)
 async def split_member(request: Request, cluster_id: FromPath[int], opinion_id: FromPath[int]) -> Redirect:
-    created = await service.move_member(opinion_id, None, _actor(request))
+    created = await service.move_member(opinion_id, None, _actor(request), from_cluster=cluster_id)
     return Redirect(f"/staff/clusters/{created}?saved=1", status_code=303)
 
 
