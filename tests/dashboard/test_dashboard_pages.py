@@ -86,7 +86,7 @@ async def test_dashboard_shows_the_figures(dash: httpx.AsyncClient) -> None:
         assert label in html, label
     assert "第三条：2 条意见，分歧 50%" in html  # one support, one oppose
     assert "第二条：2 条意见" in html and "第一条：0 条意见" in html
-    assert "座谈会归并" in html and "尚未上线" in html
+    assert "座谈会归并" in html and "还没有生成意见汇总" in html
     assert "<script>alert" not in html
     assert '/static/css/dashboard.css' in html
     assert (await dash.get("/staff/drafts/nope/dashboard")).status_code == 404
@@ -101,16 +101,16 @@ async def test_overview_and_csv(dash: httpx.AsyncClient) -> None:
     html = page.text
     assert 'id="ov-drafts">1<' in html and 'id="ov-opinions">6<' in html and 'id="ov-activities">1<' in html
     # people reached: 18 attendees this year + 1 online contributor (one client address)
-    assert 'id="ov-reached">19<' in html and 'id="ov-sent">—' in html and 'id="ov-adopted">0<' in html
+    assert 'id="ov-reached">19<' in html and 'id="ov-sent">0<' in html and 'id="ov-adopted">0<' in html
     response = await dash.get(f"/staff/overview.csv?year={year}")
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/csv")
     assert response.content.startswith("\ufeff".encode())
     rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
     assert rows[0][:6] == ["年度", "办理草案数", "收集意见数", "上报意见数", "被采纳意见数", "开展活动次数"]
-    assert rows[1] == [str(year), "1", "6", "—", "0", "1", "18", "1", "19"]  # nothing adopted yet
+    assert rows[1] == [str(year), "1", "6", "0", "0", "1", "18", "1", "19"]  # nothing sent up or adopted yet
     assert rows[4] == ["某市养犬管理条例（草案）", "dog-rules", "6"]
     old = list(csv.reader(io.StringIO((await dash.get("/staff/overview.csv?year=2019")).content.decode("utf-8-sig"))))
-    assert old[1] == ["2019", "0", "0", "—", "0", "1", "7", "0", "7"]
+    assert old[1] == ["2019", "0", "0", "0", "0", "1", "7", "0", "7"]
     assert (await dash.get("/staff/overview?year=1800")).status_code in (400, 422)
 
 
@@ -122,3 +122,21 @@ async def test_only_officers_and_admins(dash: httpx.AsyncClient, role: str) -> N
     await login(dash, f"user_{role}", role)
     for path in ("/staff/drafts/dog-rules/dashboard", "/staff/overview", "/staff/overview.csv"):
         assert (await dash.get(path)).status_code == 403, path
+
+
+async def test_packets_sent_up_show_on_the_dashboard_and_the_overview(dash: httpx.AsyncClient) -> None:
+    from liaison.packets.compile import compile_packet
+    from liaison.submission import outbox, peers
+
+    await _seed(dash)
+    await login(dash, "officer3", "officer")
+    packet = await compile_packet("dog-rules", None)
+    sent = packet.statistics.kept + packet.statistics.unscreened
+    html = (await dash.get("/staff/drafts/dog-rules/dashboard")).text
+    assert 'id="dash-sub-1"' in html and "未配置上级站" in html
+    await peers.set_upstream("http://upper.test", "county-a", "k" * 20, name="某市联络站", actor="t")
+    await outbox.submit_packet("dog-rules", 1, actor="officer3")
+    html = (await dash.get("/staff/drafts/dog-rules/dashboard")).text
+    assert "上报某市联络站" in html and "待发送" in html.split('id="dash-sub-1"')[1].split("</td>")[0]
+    overview = (await dash.get(f"/staff/overview?year={date.today().year}")).text
+    assert f'id="ov-sent">{sent}<' in overview and sent > 0

@@ -359,7 +359,7 @@ async def export_outcomes(slug: str) -> list[dict[str, Any]]:
     } for p in sorted(await outcomes_for_draft(draft.id), key=lambda p: p["point_key"])]
 
 
-async def _submitted(draft_id: int) -> int:
+async def opinions_submitted(draft_id: int) -> int:
     """Opinions in the latest compiled packet (kept and unscreened, as the packet counts them); 0 if none."""
     latest = await PacketVersion.select(PacketVersion.id, PacketVersion.compiled_at).where(
         PacketVersion.draft == draft_id).order_by(PacketVersion.number, ascending=False).first().run()
@@ -383,7 +383,7 @@ async def draft_totals(draft_id: int, outcomes: list[dict[str, Any]] | None = No
     if outcomes is None:
         outcomes = await outcomes_for_draft(draft_id)
     collected = await Opinion.count().where(Opinion.draft == draft_id).run()
-    return totals(collected, await _submitted(draft_id),
+    return totals(collected, await opinions_submitted(draft_id),
                   [(p["outcome"], p["opinions"]) for p in outcomes if p["opinions"]])
 
 

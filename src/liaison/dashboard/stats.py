@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from piccolo.query.functions.aggregate import Count, Sum
 
-from liaison.adoption.service import adopted_received_between
+from liaison.adoption.service import adopted_received_between, opinions_submitted
 from liaison.analysis.stance import classify_stance
 from liaison.clusters.tables import Cluster
 from liaison.core.dates import as_utc, day_start, to_local
@@ -202,7 +202,7 @@ class YearOverview:
     activities: int = 0
     attendees: int = 0
     online_contributors: int = 0
-    sent_up: int | None = None  # 报送: not built yet
+    sent_up: int = 0  # 上报: opinions in the latest packet of each draft handled that year
     adopted: int = 0  # 采纳: opinions of the year whose point was adopted or partly adopted
 
     @property
@@ -254,6 +254,7 @@ async def year_overview(year: int, tz: ZoneInfo) -> YearOverview:
     for d in out.drafts:
         d["opinions"] = per_draft.get(d["id"], 0)
     out.adopted = await adopted_received_between(start, end)
+    out.sent_up = sum([await opinions_submitted(d["id"]) for d in out.drafts])
     activity_filter = (Activity.held_on >= date(year, 1, 1)) & (Activity.held_on <= date(year, 12, 31))
     out.activities = await Activity.count().where(activity_filter).run()
     if out.activities:

@@ -53,7 +53,13 @@ async def draft_dashboard(request: Request, slug: FromPath[str]) -> Template:
     top = sorted((a for a in articles if a.count), key=lambda a: (-a.count, a.number))[:15]
     split = sorted((a for a in articles if a.support + a.oppose >= 2 and a.disagreement > 0),
                    key=lambda a: (-a.disagreement, -(a.support + a.oppose), a.number))[:10]
+    from liaison.packets.compile import list_packets
+    from liaison.submission import outbox, peers
+
     return Template("dashboard/draft.html", context={
+        "packets": (await list_packets(draft.slug))[:5],
+        "submissions": await outbox.submission_state(draft.id),
+        "upstream": await peers.get_upstream(),
         "draft": draft,
         "now": now,
         "days_left": draft.days_left(now),
