@@ -26,7 +26,8 @@
   }
   function press(action) {
     var button = document.querySelector("[data-shortcut='" + action + "']");
-    if (button && button.form) { button.form.requestSubmit(button); }
+    // A click, not form.requestSubmit(button): htmx learns which button submitted from the click.
+    if (button && button.form) { button.click(); }
   }
   document.addEventListener("keydown", function (event) {
     var tag = (event.target.tagName || "").toLowerCase();
