@@ -9,6 +9,7 @@ version carries everything the earlier ones did.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -106,17 +107,28 @@ async def office_figures(office_id: int) -> OfficeFigures:
     """Everything the office workspace charts: its opinions by draft, channel, volunteer, screening, packet."""
     mine = Opinion.office == office_id
     f = OfficeFigures()
-    by_status = await _grouped(Opinion.status, mine)
+    # One GROUP BY over the four dimensions (a few hundred combinations at most), summed here:
+    # a quarter of the time of four separate scans on SQLite.
+    by_status: Counter[str] = Counter()
+    channels: Counter[str] = Counter()
+    volunteers: Counter[int | None] = Counter()
+    drafts: Counter[int] = Counter()
+    rows = await Opinion.select(Opinion.status, Opinion.channel, Opinion.volunteer, Opinion.draft, Count()).where(
+        mine).group_by(Opinion.status, Opinion.channel, Opinion.volunteer, Opinion.draft).run()
+    for row in rows:
+        n = _count(row)
+        by_status[row["status"]] += n
+        channels[row["channel"]] += n
+        volunteers[row["volunteer"]] += n
+        drafts[row["draft"]] += n
     f.total = sum(by_status.values())
     f.screening = screening_items(by_status)
-    f.by_channel = channel_items(await _grouped(Opinion.channel, mine))
-    volunteers = await _grouped(Opinion.volunteer, mine)
-    f.by_volunteer = _by_name(volunteers, await _names(Volunteer, [k for k in volunteers if k is not None]),
+    f.by_channel = channel_items(channels)
+    f.by_volunteer = _by_name(dict(volunteers), await _names(Volunteer, [k for k in volunteers if k is not None]),
                               NO_VOLUNTEER)
-    drafts = await _grouped(Opinion.draft, mine)
     titles = {r["id"]: r for r in await Draft.select(Draft.id, Draft.title, Draft.slug).where(
         Draft.id.is_in(list(drafts) or [-1])).run()}
-    f.by_draft = _by_name(drafts, {k: v["title"] for k, v in titles.items()}, "")
+    f.by_draft = _by_name(dict(drafts), {k: v["title"] for k, v in titles.items()}, "")
     for draft_id, packet in sorted((await latest_packets(list(drafts))).items()):
         carried = await Opinion.count().where(
             mine & (Opinion.draft == draft_id) & (Opinion.status != Status.SET_ASIDE.value)
