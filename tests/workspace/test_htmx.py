@@ -9,7 +9,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import csrf, login, published_draft, service_user
+from conftest import bearer, csrf, login, published_draft, service_user
 
 from liaison.network import service as network
 from liaison.opinions.activities import ActivityInput, create_activity
@@ -129,3 +129,20 @@ async def test_expired_session_sends_htmx_to_the_login_page(client: httpx.AsyncC
     assert r.status_code == 401 and r.headers["hx-redirect"] == "/login?next=/staff/entry"
     plain = await client.post("/staff/entry", data={"text": "x", "_csrf_token": csrf(client)}, follow_redirects=False)
     assert plain.status_code in (302, 303) and plain.headers["location"].startswith("/login")
+
+
+async def test_emptied_last_page_falls_back_to_the_previous_one(client: httpx.AsyncClient) -> None:
+    await published_draft()
+    staff = await bearer("api_pages", "officer")  # staff posts are not rate-limited
+    for i in range(51):
+        r = await client.post("/api/v1/drafts/dog-rules/opinions", json={"text": f"意见{i}"}, headers=staff)
+        assert r.status_code == 201, r.text
+    ids = [r["id"] for r in await Opinion.select(Opinion.id).order_by(Opinion.id).run()]
+    await login(client, "officer_pages", "officer")
+    url = "/staff/drafts/dog-rules/screening"
+    second = await client.get(f"{url}?status=unscreened&page=2")
+    assert second.text.count("data-review-item") == 1  # the oldest one, alone on page 2
+    fragment = await client.post(url, headers=HX, data={"ids": [str(ids[0])], "action": "keep", "status": "unscreened",
+                                                        "page": "2", "_csrf_token": csrf(client)})
+    assert fragment.status_code == 200 and "共 50 条" in fragment.text
+    assert fragment.text.count("data-review-item") == 50 and 'name="page" value="1"' in fragment.text

@@ -241,6 +241,9 @@ async def edit_entry_submit(request: Request, opinion_id: FromPath[int],
 async def _screening_context(request: Request, slug: str, status: str, page: int) -> dict[str, Any]:
     draft = await drafts.get_draft(slug, public=False)
     listing = await service.list_opinions(slug, _user(request), status=status or None, page=max(page, 1), per_page=50)
+    if page > 1 and not listing["items"] and listing["total"]:  # the page emptied (e.g. all kept): show the last one
+        last = -(-listing["total"] // listing["per_page"])
+        listing = await service.list_opinions(slug, _user(request), status=status or None, page=last, per_page=50)
     article_rows = {a["number"]: a for a in await drafts.get_articles(draft)}
     return {
         "draft": draft, "listing": listing, "status": status, "articles": article_rows,
