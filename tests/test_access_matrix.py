@@ -109,3 +109,31 @@ async def test_security_headers(client: httpx.AsyncClient) -> None:
     assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
     assert response.headers["x-content-type-options"] == "nosniff"
     assert (await client.get("/login")).headers["cache-control"] == "no-store"
+
+
+@pytest.mark.parametrize("role", ROLES)
+async def test_workspace_pages_per_role(client: httpx.AsyncClient, role: str) -> None:
+    """Office workspace and 我的意见: the exact answer for each role, office staff being of *another* office."""
+    boss = await service_user("ws_boss", "officer")
+    east = await network.create_office(network.OfficeInput(name="东街联络室"), boss)
+    west = await network.create_office(network.OfficeInput(name="西街联络室"), boss)
+    if role == "anonymous":
+        await client.get("/login")
+    else:
+        await login(client, f"ws_{role}", role)
+    if role == "office_staff":
+        await network.assign_office(f"ws_{role}", west, "t")
+    expected = {
+        "anonymous": (302, 302, 302),
+        "volunteer": (403, 403, 200),
+        "office_staff": (302, 403, 200),  # /staff/workspace → their own (west) workspace; east refused
+        "officer": (200, 200, 200),
+        "admin": (200, 200, 200),
+    }[role]
+    urls = ("/staff/workspace", f"/staff/offices/{east}/workspace", "/staff/mine")
+    got = tuple([(await client.get(url, follow_redirects=False)).status_code for url in urls])
+    assert got == expected, (role, got)
+    if role == "office_staff":
+        own = await client.get("/staff/workspace", follow_redirects=False)
+        assert own.headers["location"] == f"/staff/offices/{west}/workspace"
+        assert (await client.get(own.headers["location"])).status_code == 200

@@ -31,6 +31,7 @@ from liaison.opinions.web import ROUTES as OPINION_PAGE_ROUTES
 from liaison.network.web import ROUTES as NETWORK_ROUTES
 from liaison.audit.web import ROUTES as AUDIT_ROUTES
 from liaison.submission.web import ROUTES as SUBMISSION_ROUTES
+from liaison.workspace.web import ROUTES as WORKSPACE_ROUTES
 from liaison.web.auth import auth_middleware
 from liaison.web.errors import exception_handlers
 from liaison.web.headers import security_headers_middleware
@@ -72,6 +73,7 @@ def create_app(settings: Settings, *, manage_database: bool = True) -> Litestar:
             *SUBMISSION_ROUTES,
             *ADOPTION_ROUTES,
             *ADOPTION_API_ROUTES,
+            *WORKSPACE_ROUTES,
             *ACCOUNT_ROUTES,
             create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False),
         ],

@@ -5,9 +5,15 @@
    m      merge (clusters) / move out (cluster page) */
 (function () {
   "use strict";
-  var items = Array.prototype.slice.call(document.querySelectorAll("[data-review-item]"));
-  if (!items.length) { return; }
+  // Looked up on every key press: htmx may have swapped the list since the page loaded.
+  function reviewItems() { return Array.prototype.slice.call(document.querySelectorAll("[data-review-item]")); }
+  if (!reviewItems().length) { return; }
+  var items = [];
   var current = -1;
+  function refresh() {
+    var fresh = reviewItems();
+    if (fresh[0] !== items[0] || fresh.length !== items.length) { items = fresh; current = -1; }
+  }
   function focusItem(i) {
     if (i < 0 || i >= items.length) { return; }
     if (current >= 0) { items[current].classList.remove("review-current"); }
@@ -20,17 +26,20 @@
   }
   function press(action) {
     var button = document.querySelector("[data-shortcut='" + action + "']");
-    if (button && button.form) { button.form.requestSubmit(button); }
+    // A click, not form.requestSubmit(button): htmx learns which button submitted from the click.
+    if (button && button.form) { button.click(); }
   }
   document.addEventListener("keydown", function (event) {
     var tag = (event.target.tagName || "").toLowerCase();
     if (event.ctrlKey || event.metaKey || event.altKey || tag === "textarea" || tag === "select" ||
         (tag === "input" && event.target.type !== "checkbox")) { return; }
+    refresh();
     switch (event.key) {
       case "j": focusItem(Math.min(current + 1, items.length - 1)); break;
       case "k": focusItem(Math.max(current - 1, 0)); break;
       case "x":
         if (current < 0) { focusItem(0); }
+        if (current < 0) { break; }
         var box = items[current].querySelector("input[type=checkbox]");
         if (box) { box.checked = !box.checked; }
         break;

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from litestar import Request, get, post
 from litestar.datastructures import UploadFile
@@ -20,8 +21,9 @@ from liaison.drafts.window import Phase
 from liaison.network import service as network
 from liaison.opinions import activities, service
 from liaison.opinions.tables import Opinion
-from liaison.opinions.validation import CHANNEL_LABELS, SET_ASIDE_REASONS, STATUS_LABELS, OpinionInput
+from liaison.opinions.validation import CHANNEL_LABELS, SET_ASIDE_REASONS, STATUS_LABELS, OpinionInput, Status
 from liaison.web.auth import current_user, requires
+from liaison.web.htmx import VARY, is_htmx
 
 __all__ = ["ROUTES"]
 
@@ -142,13 +144,15 @@ async def _entry_activities(user: CurrentUser) -> list[dict[str, Any]]:
 
 
 async def _entry_page(request: Request, form: EntryForm, *, error: DomainError | None = None,
-                      saved: str | None = None, status_code: int = 200) -> Template:
+                      saved: str | None = None, status_code: int = 200, fragment: bool = False) -> Template:
+    """The entry page, or (``fragment``) only its panel: notice, form and recent entries, for htmx."""
     user = _user(request)
     mine = await Opinion.select(
         Opinion.id, Opinion.article, Opinion.text, Opinion.status, Opinion.activity, Opinion.created_at,
         Opinion.draft.title,
     ).where(Opinion.entered_by == user.id).order_by(Opinion.id, ascending=False).limit(20).run()
-    return Template("opinions/entry.html", status_code=status_code, context={
+    template = "opinions/_entry_panel.html" if fragment else "opinions/entry.html"
+    return Template(template, status_code=status_code, headers=VARY, context={
         "form": form, "error": error, "saved": saved, "activities": await _entry_activities(user),
         "mine": mine, "status_labels": STATUS_LABELS,
     })
@@ -176,7 +180,9 @@ def _article_number(value: str) -> int | None:
 
 @post("/staff/entry", guards=[_ANY_STAFF], include_in_schema=False, status_code=303)
 async def entry_submit(request: Request, data: Annotated[EntryForm, FORM]) -> Template | Redirect:
+    """Save one entry; a plain post is redirected to a fresh form, an htmx post gets the fresh panel."""
     user = _user(request)
+    htmx = is_htmx(request)
     try:
         if not data.activity.isdigit():
             raise Invalid("请先选择这条意见来自哪次征询活动", field="activity")
@@ -189,9 +195,11 @@ async def entry_submit(request: Request, data: Annotated[EntryForm, FORM]) -> Te
             staff=user,
         )
     except DomainError as exc:
-        return await _entry_page(request, data, error=exc, status_code=exc.status_code)
+        return await _entry_page(request, data, error=exc, status_code=exc.status_code, fragment=htmx)
     count = await Opinion.count().where((Opinion.entered_by == user.id) & (Opinion.activity == int(data.activity))).run()
-    return Redirect(f"/staff/entry?activity={data.activity}&saved={count}", status_code=303)
+    if htmx:
+        return await _entry_page(request, EntryForm(activity=data.activity), saved=str(count), fragment=True)
+    return Redirect(f"/staff/entry?activity={data.activity}&saved={count}", status_code=303, headers=VARY)
 
 
 @get("/staff/entries/{opinion_id:int}/edit", guards=[_ANY_STAFF], include_in_schema=False)
@@ -230,31 +238,59 @@ async def edit_entry_submit(request: Request, opinion_id: FromPath[int],
 # ---------------------------------------------------------------- screening
 
 
+async def _screening_context(request: Request, slug: str, status: str, page: int) -> dict[str, Any]:
+    draft = await drafts.get_draft(slug, public=False)
+    listing = await service.list_opinions(slug, _user(request), status=status or None, page=max(page, 1), per_page=50)
+    if page > 1 and not listing["items"] and listing["total"]:  # the page emptied (e.g. all kept): show the last one
+        last = -(-listing["total"] // listing["per_page"])
+        listing = await service.list_opinions(slug, _user(request), status=status or None, page=last, per_page=50)
+    article_rows = {a["number"]: a for a in await drafts.get_articles(draft)}
+    return {
+        "draft": draft, "listing": listing, "status": status, "articles": article_rows,
+        "reasons": SET_ASIDE_REASONS, "status_labels": STATUS_LABELS, "channel_labels": CHANNEL_LABELS,
+        "done": None, "error": None,
+    }
+
+
 @get("/staff/drafts/{slug:str}/screening", guards=[_SCREENERS], include_in_schema=False)
 async def screening_queue(request: Request, slug: FromPath[str], status: FromQuery[str] = "unscreened",
                           page: FromQuery[int] = 1) -> Template:
-    user = _user(request)
-    draft = await drafts.get_draft(slug, public=False)
-    listing = await service.list_opinions(slug, user, status=status or None, page=max(page, 1), per_page=50)
-    article_rows = {a["number"]: a for a in await drafts.get_articles(draft)}
-    return Template("opinions/screening.html", context={
-        "draft": draft, "listing": listing, "status": status, "articles": article_rows,
-        "reasons": SET_ASIDE_REASONS, "status_labels": STATUS_LABELS, "channel_labels": CHANNEL_LABELS,
-        "done": request.query_params.get("done"),
-    })
+    context = await _screening_context(request, slug, status, page)
+    context["done"] = request.query_params.get("done")
+    return Template("opinions/screening.html", context=context)
 
 
 @post("/staff/drafts/{slug:str}/screening", guards=[_SCREENERS], include_in_schema=False, status_code=303)
-async def screening_submit(request: Request, slug: FromPath[str]) -> Redirect:
-    """Batch action on the checked opinions (a form may carry one ``ids`` or many)."""
+async def screening_submit(request: Request, slug: FromPath[str]) -> Redirect | Template:
+    """Batch action on the checked opinions (a form may carry one ``ids`` or many).
+
+    A plain form post is redirected back to the queue; an htmx post gets the queue fragment
+    (the opinions still in this view, the count done, or the refusal) and nothing else.
+    """
     form = await request.form()
-    raw_ids = form.getall("ids") if "ids" in form else []
-    ids = [int(value) for value in raw_ids if str(value).isdigit()]
-    if len(ids) != len(raw_ids):
-        raise Invalid("意见编号应为数字", field="ids")
-    changed = await service.screen_opinions(ids, str(form.get("action", "")), _user(request),
-                                            reason=str(form.get("reason", "")))
-    return Redirect(f"/staff/drafts/{slug}/screening?done={changed}", status_code=303)
+    status = str(form.get("status", "unscreened"))
+    status = status if status in set(Status) or status == "" else "unscreened"
+    page_text = str(form.get("page", "1"))
+    page = int(page_text) if page_text.isdigit() and len(page_text) < 7 else 1
+    try:
+        raw_ids = form.getall("ids") if "ids" in form else []
+        ids = [int(value) for value in raw_ids if str(value).isdigit()]
+        if len(ids) != len(raw_ids):
+            raise Invalid("意见编号应为数字", field="ids")
+        changed = await service.screen_opinions(ids, str(form.get("action", "")), _user(request),
+                                                reason=str(form.get("reason", "")))
+    except DomainError as exc:
+        if not is_htmx(request):
+            raise
+        context = await _screening_context(request, slug, status, page)
+        context["error"] = exc
+        return Template("opinions/_screening_queue.html", context=context, status_code=exc.status_code, headers=VARY)
+    if is_htmx(request):
+        context = await _screening_context(request, slug, status, page)
+        context["done"] = changed
+        return Template("opinions/_screening_queue.html", context=context, status_code=200, headers=VARY)
+    return Redirect(f"/staff/drafts/{slug}/screening?status={quote(status)}&done={changed}", status_code=303,
+                    headers=VARY)
 
 
 ROUTES = [

@@ -16,6 +16,7 @@ from litestar.status_codes import HTTP_422_UNPROCESSABLE_ENTITY, HTTP_500_INTERN
 
 from liaison.core.errors import DomainError
 from liaison.web.auth import is_api_path
+from liaison.web.htmx import ERROR_SWAP_HEADERS, is_htmx
 
 __all__ = ["exception_handlers"]
 
@@ -44,6 +45,8 @@ def _respond(request: Request, status: int, message: str, *, code: str, field: s
         if extra:
             body["error"].update(extra)
         return Response(body, status_code=status, headers=headers)
+    if is_htmx(request):  # the error page replaces <main>, not the small fragment htmx asked for
+        headers = {**(headers or {}), **ERROR_SWAP_HEADERS}
     return Template(
         "error.html",
         context={"status": status, "title": _TITLES.get(status, "出错了"), "message": message, "field": field},
@@ -73,6 +76,8 @@ def _validation(request: Request, exc: ValidationException) -> Response:
 def _http(request: Request, exc: HTTPException) -> Response:
     if isinstance(exc, NotAuthorizedException) and not is_api_path(request.url.path):
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        if is_htmx(request):  # a whole-page visit to the login form, not the form inside a fragment
+            return Response(b"", status_code=401, headers={"HX-Redirect": f"/login?next={quote(target)}"})
         return Redirect(f"/login?next={quote(target)}")
     if exc.status_code >= 500:
         log.error("HTTP %s on %s: %s", exc.status_code, request.url.path, exc.detail)
