@@ -400,22 +400,23 @@ async def _write_batch_postgres(conn: Any, batch: list[PendingOpinion], now_ts: 
     current: dict[str, int] = {}
     recent: list[tuple[int, str, int, str, str]] = []
     if keys or hashes:
-        read = await conn.prepare(_PG_READ)  # asyncpg caches it per connection
-        for kind, a, n, draft, client, text_hash in await read.fetch(keys, hashes, plan.now - DEDUPE_WINDOW):
+        # conn.fetch, not conn.prepare: only fetch uses asyncpg's statement cache, so the
+        # statement is parsed once per connection and each batch costs one round trip.
+        for kind, a, n, draft, client, text_hash in await conn.fetch(_PG_READ, keys, hashes,
+                                                                     plan.now - DEDUPE_WINDOW):
             if kind == 0:
                 current[a] = n
             else:
                 recent.append((n, a, draft, client, text_hash))
     plan.apply_rate_limits(current)
     plan.choose_inserts(recent)
-    write = await conn.prepare(_PG_WRITE)
     increments = sorted(plan.rate_increments.items())
     pending = list(plan.to_insert)
     used: set[str] = set()
     while True:
         receipts = _fresh_candidates(len(pending), used)
         used.update(receipts)
-        rows = await write.fetch(*_pg_write_args(plan, pending, receipts, increments))
+        rows = await conn.fetch(_PG_WRITE, *_pg_write_args(plan, pending, receipts, increments))
         by_receipt = {row["receipt"]: row["id"] for row in rows}
         retry: list[int] = []
         for index, receipt in zip(pending, receipts, strict=True):
