@@ -27,14 +27,25 @@ def is_api_path(path: str) -> bool:
     return path.startswith("/api/")
 
 
+def _authorization(scope: Scope) -> str:
+    """The first Authorization header, read from the raw ASGI headers.
+
+    Building litestar's ``Headers`` for it cost ~6 % of a public opinion post
+    (py-spy), which carries no credentials at all.
+    """
+    for name, value in scope["headers"]:
+        if name.lower() == b"authorization":
+            return value.decode("latin-1")
+    return ""
+
+
 async def _identify(scope: Scope) -> CurrentUser | None:
-    connection: ASGIConnection = ASGIConnection(scope)
     if is_api_path(scope["path"]):
-        header = connection.headers.get("authorization", "")
-        scheme, _, token = header.partition(" ")
+        scheme, _, token = _authorization(scope).partition(" ")
         if scheme.lower() == "bearer" and token.strip():
             return await resolve_token(token.strip())
         return None
+    connection: ASGIConnection = ASGIConnection(scope)
     cookie = connection.cookies.get(SESSION_COOKIE)
     if cookie:
         settings: Settings = scope["app"].state.settings

@@ -1,0 +1,119 @@
+"""The group-commit writer, batch by batch, on both engines.
+
+The HTTP tests post one opinion at a time, so each batch holds one item; these
+queue several at once so that one batch must apply the rate limit and the
+duplicate check in arrival order, and write contributors, audit records and
+receipts for the right opinions.
+"""
+
+import asyncio
+import hashlib
+from typing import Any
+
+import pytest
+from conftest import published_draft
+
+from liaison.audit.tables import AuditEntry
+from liaison.core.errors import TooManyRequests
+from liaison.drafts import service as drafts
+from liaison.opinions import writer
+from liaison.opinions.tables import Contributor, Opinion, RateCounter
+from liaison.opinions.validation import ContributorInput
+
+pytestmark = pytest.mark.db
+
+
+@pytest.fixture
+def batch_sizes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Sizes of the batches the writer commits (to be sure a test's items shared one)."""
+    sizes: list[int] = []
+    for name in ("_write_batch_sqlite", "_write_batch_postgres"):
+        original = getattr(writer, name)
+
+        def spy(conn: Any, batch: list[writer.PendingOpinion], now_ts: float, _original: Any = original) -> Any:
+            sizes.append(len(batch))
+            return _original(conn, batch, now_ts)
+
+        monkeypatch.setattr(writer, name, spy)
+    return sizes
+
+
+async def _pending(text: str, client: str = "client-a", **kwargs: Any) -> writer.PendingOpinion:
+    draft = await drafts.get_draft_cached("dog-rules")
+    public = {"client_key": client, "dedupe": True, "rate_limit": 3, "channel": "online"}
+    return writer.PendingOpinion(
+        draft=draft.id, version=draft.current_version, article=None, text=text, suggestion="", reason="",
+        text_hash=hashlib.sha256(text.encode()).hexdigest(), **{**public, **kwargs},
+    )
+
+
+async def _submit_together(items: list[writer.PendingOpinion]) -> list[writer.Stored | BaseException]:
+    return await asyncio.gather(*(writer.submit(item) for item in items), return_exceptions=True)
+
+
+async def _counter(client: str) -> int:
+    row = await RateCounter.select(RateCounter.hits).where(RateCounter.key.like(f"opinion:{client}:%")).first().run()
+    return row["hits"] if row else 0
+
+
+async def test_one_batch_applies_rate_limit_then_duplicates_in_arrival_order(database: str, batch_sizes: list[int]) -> None:
+    await published_draft()
+    items = [await _pending("甲"), await _pending("甲"), await _pending("乙"), await _pending("丙"),
+             await _pending("丁"), await _pending("甲", client="client-b")]
+    first, repeat, second, over, over_too, other = await _submit_together(items)
+    assert batch_sizes == [6]
+    assert isinstance(first, writer.Stored) and not first.duplicate
+    assert repeat == writer.Stored(first.id, first.receipt, duplicate=True)  # a repeat counts against the limit
+    assert isinstance(second, writer.Stored) and not second.duplicate and second.receipt != first.receipt
+    assert isinstance(over, TooManyRequests) and isinstance(over_too, TooManyRequests)
+    assert over.headers is not None and 1 <= int(over.headers["Retry-After"]) <= 600
+    assert isinstance(other, writer.Stored) and not other.duplicate and other.receipt not in (first.receipt, second.receipt)
+    assert await Opinion.count().run() == 3
+    assert (await _counter("client-a"), await _counter("client-b")) == (3, 1)
+
+    # The next batch finds other's text among the stored opinions of the last ten minutes.
+    again, fresh = await _submit_together([await _pending("甲", client="client-b"), await _pending("戊", client="client-b")])
+    assert again == writer.Stored(other.id, other.receipt, duplicate=True)
+    assert isinstance(fresh, writer.Stored) and not fresh.duplicate
+    assert await Opinion.count().run() == 4 and await _counter("client-b") == 3
+
+
+async def test_one_batch_writes_contributors_and_audit_records_for_the_right_opinions(database: str,
+                                                                                      batch_sizes: list[int]) -> None:
+    await published_draft()
+    person = ContributorInput(name="李四", phone="13900000000", region="某区", occupation="教师", consent=True)
+    items = [
+        await _pending("有联系方式", contributor=person),
+        await _pending("没有联系方式", client="client-b"),
+        await _pending("工作人员录入", client="", dedupe=False, rate_limit=None, actor="officer", channel="symposium"),
+        await _pending("工作人员录入", client="", dedupe=False, rate_limit=None, actor="officer", channel="symposium",
+                       contributor=person),
+    ]
+    results = await _submit_together(items)
+    assert batch_sizes == [4]
+    assert all(isinstance(r, writer.Stored) and not r.duplicate for r in results)
+    ids = [r.id for r in results]  # type: ignore[union-attr]
+    assert len(set(ids)) == 4 and len({r.receipt for r in results}) == 4  # type: ignore[union-attr]
+    texts = {row["id"]: row["text"] for row in await Opinion.select(Opinion.id, Opinion.text).run()}
+    assert [texts[i] for i in ids] == [item.text for item in items]
+    people = await Contributor.select(Contributor.opinion, Contributor.name, Contributor.notice_version).run()
+    assert sorted(p["opinion"] for p in people) == sorted([ids[0], ids[3]])
+    assert all(p["name"] == "李四" and p["notice_version"] == writer.NOTICE_VERSION for p in people)
+    audits = await AuditEntry.select(AuditEntry.entity_id, AuditEntry.actor, AuditEntry.action, AuditEntry.after).where(
+        AuditEntry.entity == "opinion").run()
+    assert sorted(a["entity_id"] for a in audits) == sorted([str(ids[2]), str(ids[3])])
+    assert all(a["actor"] == "officer" and a["action"] == "create" for a in audits)
+    assert all("symposium" in str(a["after"]) for a in audits)
+
+
+async def test_a_receipt_code_already_taken_is_replaced(database: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    await published_draft()
+    taken = await writer.submit(await _pending("先到的意见"))
+    codes = iter([taken.receipt, taken.receipt, "ABCDEFGH", "JKLMNPQR", "STUVWXYZ"])
+    monkeypatch.setattr(writer, "new_receipt", lambda: next(codes))
+    stored = await writer.submit(await _pending("后到的意见", contributor=ContributorInput(name="王五", consent=True)))
+    assert stored.receipt == "ABCDEFGH" and stored.id != taken.id and not stored.duplicate
+    rows = await Opinion.select(Opinion.id, Opinion.receipt, Opinion.text).order_by(Opinion.id).run()
+    assert [(r["receipt"], r["text"]) for r in rows] == [(taken.receipt, "先到的意见"), ("ABCDEFGH", "后到的意见")]
+    assert [c["opinion"] for c in await Contributor.select(Contributor.opinion).run()] == [stored.id]
+    assert await _counter("client-a") == 2  # counted once, not again for the retried write
