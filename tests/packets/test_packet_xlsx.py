@@ -69,3 +69,16 @@ def test_safe_text() -> None:
     assert safe_text("普通文字-无害") == "普通文字-无害"
     assert safe_text("a\x00b\x07c") == "abc"
     assert safe_text(None) == ""
+
+
+def test_rows_written_as_xml_read_back_exactly() -> None:
+    """Rows of 全部意见 are written as XML directly (xlsx_rows): awkward text must survive."""
+    awkward = ["  前后有空格 ", "a & b < c > d", "第一行\r\n第二行\n第三行", "\t=1+1", "代理\ud800对\ufffe", "", "x" * 60]
+    opinions = [{"article": "第一条", "text": t, "suggestion": t, "reason": "", "channel": "online", "office": "",
+                 "activity": "", "contributor": None, "status": "kept", "point_id": "o1"} for t in awkward]
+    sheet = _load(packet_to_xlsx(sample_packet(), opinions))["全部意见"]
+    assert sheet.max_row == 1 + len(awkward) and sheet.auto_filter.ref == f"A1:K{1 + len(awkward)}"
+    texts = [sheet.cell(row=r, column=3).value for r in range(2, 2 + len(awkward))]
+    assert texts == ["  前后有空格 ", "a & b < c > d", "第一行\r\n第二行\n第三行", "'\t=1+1", "代理对", None, "x" * 60]
+    assert [sheet.cell(row=r, column=1).value for r in range(2, 5)] == [1, 2, 3]
+    assert {sheet.cell(row=r, column=3).font.name for r in range(2, 5)} == {"宋体"}

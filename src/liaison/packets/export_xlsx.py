@@ -14,13 +14,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
 
 from liaison.core.cells import FORMULA_PREFIXES, neutralize_formula
 from liaison.packets.model import STANCE_LABELS, Packet, Point, channel_label, contributor_view
+from liaison.packets.xlsx_rows import insert_rows, rows_xml
 
 __all__ = ["FORMULA_PREFIXES", "OPINION_COLUMNS", "POINT_COLUMNS", "packet_to_xlsx", "safe_text"]
 
@@ -54,29 +55,66 @@ def safe_text(value: Any) -> str:
     return neutralize_formula(text)
 
 
-def _put(ws: Worksheet, row: int, col: int, value: Any) -> None:
-    cell = ws.cell(row=row, column=col)
+class _Sheet:
+    """A sheet's frame made by openpyxl (write-only): column widths, frozen header row, header
+    cells, auto filter. The body rows are written as XML afterwards (:mod:`liaison.packets.xlsx_rows`).
+
+    The full workbook model kept every cell of 全部意见 in memory and styled each one through
+    openpyxl's style lookups: 100,000 opinions took minutes and ~500 MiB.
+    """
+
+    def __init__(self, wb: Workbook, title: str, headers: Sequence[str], widths: Sequence[int]) -> None:
+        self.title = title
+        self.ws = wb.create_sheet(title)
+        self.columns = len(headers)
+        for col, width in enumerate(widths, 1):  # column widths go before any row
+            self.ws.column_dimensions[get_column_letter(col)].width = width
+        self.ws.freeze_panes = "A2"
+        header = []
+        for name in headers:
+            cell = WriteOnlyCell(self.ws, name)
+            cell.font, cell.fill, cell.border = _HEADER_FONT, _HEADER_FILL, _BORDER
+            cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+            header.append(cell)
+        self.ws.append(header)
+
+    def filter_rows(self, rows: int) -> None:
+        """An auto filter over the header and ``rows`` body rows."""
+        self.ws.auto_filter.ref = f"A1:{get_column_letter(self.columns)}{1 + rows}"
+
+    def body_style(self) -> int:
+        """The workbook's index of the body cell style (registers it before the workbook is saved)."""
+        cell = WriteOnlyCell(self.ws)
+        cell.font, cell.alignment, cell.border = _BODY_FONT, _WRAP, _BORDER
+        return cell.style_id
+
+
+def _cell_value(value: Any) -> int | str:
+    """What a cell holds: integers as numbers, 是/否 for booleans, everything else as safe text."""
     if isinstance(value, bool):
-        value = "是" if value else "否"
+        return "是" if value else "否"
     if isinstance(value, int):
-        cell.value = value
-    else:
-        cell.value = safe_text(value)
-        cell.data_type = "s"  # written as text explicitly, never as a formula
-    cell.font = _BODY_FONT
-    cell.alignment = _WRAP
-    cell.border = _BORDER
+        return value
+    return safe_text(value)
 
 
-def _header(ws: Worksheet, headers: Sequence[str], widths: Sequence[int]) -> None:
-    for col, (name, width) in enumerate(zip(headers, widths, strict=True), 1):
-        cell = ws.cell(row=1, column=col, value=name)
-        cell.font = _HEADER_FONT
-        cell.fill = _HEADER_FILL
-        cell.border = _BORDER
-        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
-        ws.column_dimensions[get_column_letter(col)].width = width
-    ws.freeze_panes = "A2"
+def _opinion_values(opinion: Mapping[str, Any], number: int, personal_data: str) -> list[int | str]:
+    """One row of 全部意见 (the cells of :data:`OPINION_COLUMNS`)."""
+    values: list[Any] = []
+    for _, key, _ in OPINION_COLUMNS:
+        if not key:
+            values.append(number)
+        elif key == "contributor":
+            values.append(_contributor_text(opinion.get("contributor"), personal_data))
+        elif key == "channel":
+            values.append(channel_label(str(opinion.get("channel") or "")))
+        elif key == "status":
+            values.append(STATUS_LABELS.get(str(opinion.get("status") or "kept"), opinion.get("status")))
+        elif key == "article":
+            values.append(opinion.get("article") or "总体意见")
+        else:
+            values.append(opinion.get(key))
+    return [_cell_value(v) for v in values]
 
 
 def _counts(counts: Mapping[str, int], label: Any = str) -> str:
@@ -116,49 +154,25 @@ def packet_to_xlsx(packet: Packet, opinions: list[dict[str, Any]] | None = None)
     第十二条, ``channel`` a code or label, ``contributor`` a dict with name/phone/occupation/region
     or None). Without them the 全部意见 sheet has its header only.
     """
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "意见汇总表"
-    _header(ws, [h for h, _ in POINT_COLUMNS], [w for _, w in POINT_COLUMNS])
+    wb = Workbook(write_only=True)
+    points = _Sheet(wb, "意见汇总表", [h for h, _ in POINT_COLUMNS], [w for _, w in POINT_COLUMNS])
+    point_rows = []
     for n, (label, chapter, point) in enumerate(_point_rows(packet), 1):
-        row = n + 1
         examples = point.examples
-        values: list[Any] = [
+        point_rows.append([_cell_value(v) for v in (
             n, label, chapter or "", point.text, point.representative_text, point.count, point.people,
             STANCE_LABELS.get(point.stance or "", point.stance or ""),
             _counts(point.channels, channel_label), _counts(point.offices), "、".join(point.activities),
             _join(e.text for e in examples), _join(e.suggestion for e in examples),
             _join(e.reason for e in examples), point.id, "",
-        ]
-        for col, value in enumerate(values, 1):
-            _put(ws, row, col, value)
-    ws.auto_filter.ref = ws.dimensions
+        )])
+    points.filter_rows(len(point_rows))
 
-    ws2 = wb.create_sheet("全部意见")
-    _header(ws2, [h for h, _, _ in OPINION_COLUMNS], [w for _, _, w in OPINION_COLUMNS])
-    row = 1
-    for opinion in opinions or ():
-        if opinion.get("status") == "set_aside":
-            continue  # set-aside opinions are counted, never listed
-        row += 1
-        for col, (_, key, _) in enumerate(OPINION_COLUMNS, 1):
-            if not key:
-                value: Any = row - 1
-            elif key == "contributor":
-                value = _contributor_text(opinion.get("contributor"), packet.personal_data)
-            elif key == "channel":
-                value = channel_label(str(opinion.get("channel") or ""))
-            elif key == "status":
-                value = STATUS_LABELS.get(str(opinion.get("status") or "kept"), opinion.get("status"))
-            elif key == "article":
-                value = opinion.get("article") or "总体意见"
-            else:
-                value = opinion.get(key)
-            _put(ws2, row, col, value)
-    ws2.auto_filter.ref = ws2.dimensions
+    listed = _Sheet(wb, "全部意见", [h for h, _, _ in OPINION_COLUMNS], [w for _, _, w in OPINION_COLUMNS])
+    shown = [o for o in opinions or () if o.get("status") != "set_aside"]  # set aside: counted, never listed
+    listed.filter_rows(len(shown))
 
-    ws3 = wb.create_sheet("统计情况")
-    _header(ws3, ["项目", "条数"], [28, 10])
+    totals = _Sheet(wb, "统计情况", ["项目", "条数"], [28, 10])
     stats = packet.statistics
     rows: list[tuple[str, int]] = [
         ("收集意见", stats.collected), ("纳入汇总", stats.kept), ("尚未筛查（已纳入）", stats.unscreened),
@@ -167,12 +181,15 @@ def packet_to_xlsx(packet: Packet, opinions: list[dict[str, Any]] | None = None)
     rows += [(f"渠道：{channel_label(k)}", v) for k, v in stats.by_channel.items()]
     rows += [(f"联络室：{k}", v) for k, v in stats.by_office.items()]
     rows += [(f"条款：{k}", v) for k, v in stats.by_article.items()]
-    for r, (name, value) in enumerate(rows, 2):
-        _put(ws3, r, 1, name)
-        _put(ws3, r, 2, value)
+    style = totals.body_style()
 
     wb.properties.title = f"{packet.draft.get('title', '')} 意见汇总表 v{packet.version}"
     wb.properties.creator = str(packet.station.get("name") or "Liaison")
     out = io.BytesIO()
     wb.save(out)
-    return out.getvalue()
+    return insert_rows(out.getvalue(), {
+        points.title: rows_xml(point_rows, first_row=2, style=style),
+        listed.title: rows_xml((_opinion_values(o, n, packet.personal_data) for n, o in enumerate(shown, 1)),
+                               first_row=2, style=style),
+        totals.title: rows_xml(([_cell_value(name), value] for name, value in rows), first_row=2, style=style),
+    })
