@@ -11,6 +11,7 @@ from litestar.params import FromPath
 from liaison.adoption import service
 from liaison.adoption.web import public_points
 from liaison.drafts import service as drafts
+from liaison.web.openapi import refusals
 
 __all__ = ["ROUTES"]
 
@@ -43,7 +44,8 @@ class DraftOutcomes(msgspec.Struct):
 
 
 @get("/api/v1/drafts/{slug:str}/outcomes", tags=["adoption"],
-     summary="Adoption outcomes (采纳情况) of a draft's points, with totals (public, no personal data)")
+     summary="Adoption outcomes (采纳情况) of a draft's points, with totals (public, no personal data)",
+     **refusals(404))
 async def draft_outcomes_api(slug: FromPath[str]) -> DraftOutcomes:
     draft = await drafts.get_draft(slug, public=True)
     outcomes = await service.outcomes_for_draft(draft.id)

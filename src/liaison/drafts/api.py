@@ -15,6 +15,7 @@ from liaison.core.errors import MAX_INT
 from liaison.drafts import service
 from liaison.drafts.service import DraftView
 from liaison.web.auth import current_user, requires
+from liaison.web.openapi import refusals
 
 __all__ = ["ROUTES"]
 
@@ -92,12 +93,12 @@ def _is_manager(request: Request) -> bool:
     return user is not None and user.role in DRAFT_MANAGERS
 
 
-@get("/api/v1/drafts", tags=["drafts"], summary="List drafts (public: published ones; officers: all)")
+@get("/api/v1/drafts", tags=["drafts"], summary="List drafts (public: published ones; officers: all)", **refusals())
 async def list_drafts_api(request: Request) -> list[DraftSummary]:
     return [_summary(d) for d in await service.list_drafts(public=not _is_manager(request))]
 
 
-@get("/api/v1/drafts/{slug:str}", tags=["drafts"], summary="A draft's metadata and articles")
+@get("/api/v1/drafts/{slug:str}", tags=["drafts"], summary="A draft's metadata and articles", **refusals(404, 422))
 async def get_draft_api(
     request: Request,
     slug: FromPath[str],
@@ -121,7 +122,8 @@ async def get_draft_api(
     )
 
 
-@post("/api/v1/drafts", tags=["drafts"], summary="Import a draft (idempotent)", guards=[requires(Role.ADMIN, Role.OFFICER)])
+@post("/api/v1/drafts", tags=["drafts"], summary="Import a draft (idempotent)", guards=[requires(Role.ADMIN, Role.OFFICER)],
+      **refusals(400, 401, 403, 413, 422))
 async def import_draft_api(request: Request, data: JSONBody[DraftImport]) -> DraftImported:
     settings: Settings = request.app.state.settings
     user = current_user(request)
@@ -140,14 +142,16 @@ async def _status(slug: FromPath[str]) -> StatusOut:
     return StatusOut(slug=draft.slug, status=draft.status, phase=draft.phase.value)
 
 
-@post("/api/v1/drafts/{slug:str}/publish", tags=["drafts"], status_code=200, guards=[requires(Role.ADMIN, Role.OFFICER)])
+@post("/api/v1/drafts/{slug:str}/publish", tags=["drafts"], status_code=200, guards=[requires(Role.ADMIN, Role.OFFICER)],
+      **refusals(401, 403, 404, 409))
 async def publish_api(request: Request, slug: FromPath[str]) -> StatusOut:
     user = current_user(request)
     await service.publish_draft(slug, user.username if user else "")
     return await _status(slug)
 
 
-@post("/api/v1/drafts/{slug:str}/close", tags=["drafts"], status_code=200, guards=[requires(Role.ADMIN, Role.OFFICER)])
+@post("/api/v1/drafts/{slug:str}/close", tags=["drafts"], status_code=200, guards=[requires(Role.ADMIN, Role.OFFICER)],
+      **refusals(401, 403, 404, 409))
 async def close_api(request: Request, slug: FromPath[str]) -> StatusOut:
     user = current_user(request)
     await service.close_draft(slug, user.username if user else "")

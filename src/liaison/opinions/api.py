@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Request, Response, get, post
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, JSONBody, QueryParameter
 
 from liaison.config import Settings
@@ -15,6 +16,7 @@ from liaison.core.errors import MAX_INT
 from liaison.opinions import service
 from liaison.opinions.validation import Channel, ContributorInput, OpinionInput
 from liaison.web.auth import current_user, requires
+from liaison.web.openapi import refusals
 
 __all__ = ["ROUTES", "client_key"]
 
@@ -134,7 +136,10 @@ def to_input(data: OpinionIn, *, staff: bool) -> OpinionInput:
     tags=["opinions"],
     summary="Submit an opinion (public; staff tokens may attribute channel/office/volunteer/activity)",
     request_max_body_size=MAX_OPINION_BODY,
-    responses={},
+    **refusals(400, 403, 404, 409, 413, 422, 429, other={
+        200: ResponseSpec(OpinionCreated, description="A public repeat of an opinion already received: "
+                                                      "its earlier id and receipt, `duplicate: true`",
+                          generate_examples=False)}),
 )
 async def submit_opinion_api(request: Request, slug: FromPath[str], data: JSONBody[OpinionIn]) -> Response[OpinionCreated]:
     staff = current_user(request)
@@ -147,7 +152,8 @@ async def submit_opinion_api(request: Request, slug: FromPath[str], data: JSONBo
     return Response(body, status_code=200 if result.duplicate else 201)
 
 
-@get("/api/v1/receipts/{code:str}", tags=["opinions"], summary="An opinion and its status by receipt code (public)")
+@get("/api/v1/receipts/{code:str}", tags=["opinions"], summary="An opinion and its status by receipt code (public)",
+     **refusals(404))
 async def receipt_api(code: FromPath[str]) -> ReceiptOut:
     info = await service.get_receipt(code)
     info.pop("has_contact", None)
@@ -160,6 +166,7 @@ async def receipt_api(code: FromPath[str]) -> ReceiptOut:
     tags=["opinions"],
     summary="List a draft's opinions (staff; paginated; personal data masked unless personal=full)",
     guards=[requires()],
+    **refusals(401, 403, 404, 422),
 )
 async def list_opinions_api(
     request: Request,

@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 
 from litestar import Request, Response, get, post
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
@@ -19,6 +20,7 @@ from liaison.config import Settings
 from liaison.core.errors import Invalid, MAX_INT
 from liaison.submission import downward, inbound, outbox, peers
 from liaison.web.auth import current_user, requires
+from liaison.web.openapi import refusals
 
 __all__ = ["ROUTES"]
 
@@ -31,7 +33,10 @@ _ADMINS = requires(Role.ADMIN)
                   "`Idempotency-Key`, `X-Liaison-Signature: sha256=<HMAC-SHA256 of "
                   "'timestamp.key.' + body>`. 201 `{id}` when stored, 200 with the same id for a replay, "
                   "409 for a reused key with another body, 401 for a bad signature, 422 for a malformed packet.",
-      tags=["stations"])
+      tags=["stations"],
+      **refusals(401, 409, 413, 422, other={
+          200: ResponseSpec(dict[str, int], description="A replay (same Idempotency-Key and body): the stored `{id}`",
+                            generate_examples=False)}))
 async def receive_packet(request: Request) -> Response[dict[str, int]]:
     body = await request.body()
     inbound_id, created = await inbound.receive_packet(request.headers, body, now=time.time())
@@ -42,7 +47,7 @@ async def receive_packet(request: Request) -> Response[dict[str, int]]:
       description="Body: `{schema: 'liaison.outcomes/1', station: {id}, draft: {slug}, packet_version?, "
                   "outcomes: [{point_key, outcome, note?, final_article?}]}`, signed like inbound packets with "
                   "the upstream's shared key. Answers `{opinions}`: how many of our opinions now show an outcome.",
-      tags=["stations"])
+      tags=["stations"], **refusals(401, 404, 413, 422))
 async def receive_outcomes(request: Request) -> dict[str, int]:
     return {"opinions": await downward.receive_outcomes(request.headers, await request.body())}
 
