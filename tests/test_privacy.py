@@ -57,3 +57,27 @@ async def test_purge_and_withdrawal_drop_the_sector_tag_derived_from_the_occupat
     assert await purge_expired(0, now=datetime.now(UTC) + timedelta(days=1)) == 1
     assert await OpinionTag.count().where(OpinionTag.kind == "sector").run() == 0
     assert await OpinionTag.count().where(OpinionTag.kind == "stance").run() == 2  # not personal: kept
+
+
+async def test_withdrawal_and_purge_mask_the_person_in_packets_kept_with_full_personal_data(database: str) -> None:
+    from liaison.packets.compile import compile_packet, get_packet
+    from liaison.packets.tables import PacketVersion
+
+    await published_draft()
+    gone = await submit_opinion("dog-rules", OpinionInput(
+        text="第三条牵引绳应不超过1.5米。", article=3,
+        contributor=ContributorInput(name="孙八", phone="13911112222", consent=True)), client_key="p1")
+    await submit_opinion("dog-rules", OpinionInput(
+        text="建议第二条增加免费免疫。", article=2,
+        contributor=ContributorInput(name="周九", phone="13633334444", consent=True)), client_key="p2")
+    await compile_packet("dog-rules", None, personal_data="full")
+    await compile_packet("dog-rules", None, personal_data="masked")
+    body = (await PacketVersion.select(PacketVersion.body).where(PacketVersion.number == 1).first().run())["body"]
+    assert "13911112222" in body and "孙八" in body  # the full version holds it until the withdrawal
+    assert await withdraw_contact(gone.receipt) is True
+    bodies = [r["body"] for r in await PacketVersion.select(PacketVersion.body).run()]
+    assert not any("13911112222" in b or "孙八" in b for b in bodies)
+    assert "13633334444" in bodies[0] or "13633334444" in bodies[1]  # the other person is untouched
+    assert (await get_packet("dog-rules", 1)).version == 1  # still a valid packet
+    assert await purge_expired(0, now=datetime.now(UTC) + timedelta(days=1)) == 1
+    assert not any("13633334444" in r["body"] for r in await PacketVersion.select(PacketVersion.body).run())
