@@ -57,7 +57,7 @@ def all_tables() -> list[type[Table]]:
     from liaison.adoption.tables import OpinionOutcome, PointOutcome
     from liaison.audit.tables import AuditEntry
     from liaison.clusters.tables import (
-        AnalysisState, Cluster, ClusterMember, OpinionTag, ReviewOperation, TopicTaxonomy,
+        AnalysisState, Cluster, ClusterIdHighWater, ClusterMember, OpinionTag, ReviewOperation, TopicTaxonomy,
     )
     from liaison.drafts.tables import Draft, DraftArticle, DraftVersion
     from liaison.network.tables import Office, StaffOffice, StationSetting, Volunteer
@@ -69,7 +69,7 @@ def all_tables() -> list[type[Table]]:
         User, UserSession, ApiToken, Draft, DraftVersion, DraftArticle,
         Office, StaffOffice, StationSetting, Volunteer,
         Activity, Opinion, Contributor, RateCounter, AuditEntry,
-        Cluster, ClusterMember, AnalysisState, PacketVersion,
+        Cluster, ClusterMember, AnalysisState, ClusterIdHighWater, PacketVersion,
         PeerStation, OutboxMessage, DeliveryAttempt, InboundPacket, InboundPoint,
         PointOutcome, OpinionOutcome,
         OpinionTag, TopicTaxonomy, ReviewOperation,

@@ -91,3 +91,17 @@ async def test_a_rebuild_clears_what_can_be_undone(database: str, tmp_path: Path
     assert await service.last_operation(draft_id, "officer1") is None
     with pytest.raises(NotFound):
         await service.undo_last(draft_id, "officer1")
+
+
+async def test_a_cluster_id_is_never_given_to_another_group(database: str, tmp_path: Path) -> None:
+    """Point keys (c12) travel in packets and outcomes: a deleted highest id must not come back."""
+    draft_id, ids = await _setup(tmp_path)
+    big = (await _state())[0][ids[0]][0]
+    first = await service.move_member(ids[2], None, "officer1")  # a new cluster: the highest id
+    await service.move_member(ids[2], big, "officer1")  # back again; the new cluster is empty now
+    await ClusterMember.delete().where(ClusterMember.cluster == first).run()
+    await Cluster.delete().where(Cluster.id == first).run()  # as a rebuild deletes clusters
+    second = await service.move_member(ids[2], None, "officer1")
+    assert second > first
+    await service.rebuild(service.Analyzer(tmp_path), draft_id, actor="t")
+    assert min(c["id"] for c in await Cluster.select(Cluster.id).run()) > first  # rebuild too: only new ids

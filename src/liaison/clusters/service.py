@@ -25,10 +25,10 @@ from typing import Any
 from liaison.analysis.cluster import NearDuplicateIndex
 from liaison.audit import service as audit
 from liaison.clusters import tagging
-from liaison.clusters.tables import AnalysisState, Cluster, ClusterMember, ReviewOperation
+from liaison.clusters.tables import AnalysisState, Cluster, ClusterIdHighWater, ClusterMember, ReviewOperation
 from liaison.core.errors import Conflict, Invalid, NotFound
 from liaison.core.jsonable import to_jsonable
-from liaison.db import bulk_insert, transaction
+from liaison.db import bulk_insert, is_sqlite, transaction
 from liaison.drafts.tables import DraftArticle, DraftVersion
 from liaison.opinions.tables import Opinion
 
@@ -162,10 +162,12 @@ async def _assign_draft(analyzer: Analyzer, draft_id: int) -> int:
         for row in rows:
             if row["id"] not in decided:
                 joining[rep_of[row["id"]]] = joining.get(rep_of[row["id"]], 0) + 1
-        await bulk_insert(Cluster, ["draft", "representative", "article", "summary", "size", "reviewed_by",
-                                    "created_at", "updated_at"],
-                          [(draft_id, r["id"], r["article"], "", joining.get(r["id"], 0), "", now, now)
-                           for r in new_reps])
+        ids = await new_cluster_ids(len(new_reps))
+        columns = ["draft", "representative", "article", "summary", "size", "reviewed_by", "created_at", "updated_at"]
+        values = [(draft_id, r["id"], r["article"], "", joining.get(r["id"], 0), "", now, now) for r in new_reps]
+        if ids:
+            columns, values = ["id", *columns], [(i, *v) for i, v in zip(ids, values, strict=True)]
+        await bulk_insert(Cluster, columns, values)
         new_rep_ids = {r["id"] for r in new_reps}
         reps = [r["id"] for r in new_reps]
         for start in range(0, len(reps), 500):
@@ -365,13 +367,37 @@ async def _membership(opinion_id: int) -> dict[str, Any]:
     return member
 
 
+async def new_cluster_ids(count: int) -> list[int] | None:
+    """Ids for ``count`` new clusters that no cluster ever had (inside the caller's transaction).
+
+    None on PostgreSQL, whose sequence already never reuses an id; see ``ClusterIdHighWater``.
+    """
+    if count <= 0 or not is_sqlite():
+        return None
+    from piccolo.query.functions.aggregate import Max
+
+    mark = await ClusterIdHighWater.select().first().run()
+    highest = (await Cluster.select(Max(Cluster.id).as_alias("top")).first().run() or {}).get("top") or 0
+    last = max(mark["last_id"] if mark else 0, highest)
+    if mark is None:
+        await ClusterIdHighWater.insert(ClusterIdHighWater(last_id=last + count)).run()
+    else:
+        await ClusterIdHighWater.update({ClusterIdHighWater.last_id: last + count}).where(
+            ClusterIdHighWater.id == mark["id"]).run()
+    return list(range(last + 1, last + count + 1))
+
+
 async def _move(member: dict[str, Any], opinion_id: int, target_cluster: int | None, actor: str) -> int:
     """Move one membership (inside the caller's transaction); None makes a cluster of its own."""
     draft_id = member["cluster.draft"]
     if target_cluster is None:
         opinion = await Opinion.select(Opinion.article).where(Opinion.id == opinion_id).first().run()
-        created = await Cluster.insert(Cluster(draft=draft_id, representative=opinion_id,
-                                               article=opinion["article"], size=1, reviewed_by=actor)).run()
+        cluster = Cluster(draft=draft_id, representative=opinion_id, article=opinion["article"], size=1,
+                          reviewed_by=actor)
+        ids = await new_cluster_ids(1)
+        if ids:
+            cluster.id = ids[0]
+        created = await Cluster.insert(cluster).run()
         target_cluster = created[0]["id"]
     else:
         target = await Cluster.select(Cluster.draft).where(Cluster.id == target_cluster).first().run()

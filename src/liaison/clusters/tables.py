@@ -14,7 +14,21 @@ from piccolo.table import Table
 from liaison.drafts.tables import Draft
 from liaison.opinions.tables import Opinion
 
-__all__ = ["AnalysisState", "Cluster", "ClusterMember", "OpinionTag", "ReviewOperation", "TopicTaxonomy"]
+__all__ = [
+    "AnalysisState", "Cluster", "ClusterIdHighWater", "ClusterMember", "OpinionTag", "ReviewOperation", "TopicTaxonomy",
+]
+
+
+class ClusterIdHighWater(Table, tablename="cluster_id_high_water"):
+    """The highest cluster id ever given out (one row; used on SQLite only).
+
+    Point keys such as ``c12`` travel in packets, outcomes and lower stations' records, so a
+    cluster id must never name a different group later. PostgreSQL's sequence never reuses
+    an id; SQLite's ``INTEGER PRIMARY KEY`` without AUTOINCREMENT hands out max(id) + 1 and so
+    reuses the ids of deleted highest rows — new clusters there get explicit ids above this mark.
+    """
+
+    last_id = Integer(default=0)
 
 
 class Cluster(Table, tablename="clusters"):
