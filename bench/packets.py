@@ -16,9 +16,9 @@ each pinned mostly to one article, some with a staff summary. Rows go in with th
 driver's executemany in one transaction.
 
 Measured in a fresh child process (so setup does not count towards memory): the
-same calls ``liaison packets compile`` makes — ``compile_packet`` (reads the
+same calls ``liaison packets compile`` makes — ``compile_packet_with_rows`` (reads the
 database, builds the packet, stores the version) and ``export`` for json, docx and
-xlsx (the xlsx export reads the packet's opinions again for the 全部意见 sheet) —
+xlsx (the xlsx export takes the opinions compile has just read, for the 全部意见 sheet) —
 each with its wall time, then the total and the child's peak RSS (ru_maxrss,
 includes the interpreter and libraries). The JSON is validated against the schema
 afterwards (not counted). Aim for 100,000 opinions / 2,000 clusters / 300 articles:
@@ -208,7 +208,7 @@ def _rss_mib() -> float:
 async def measure(url: str, out_dir: Path) -> dict[str, Any]:
     """In the child: what ``liaison packets compile`` does, step by step (wall and CPU seconds, peak RSS)."""
     from liaison import db
-    from liaison.packets.compile import compile_packet
+    from liaison.packets.compile import compile_packet_with_rows
     from liaison.packets.export_json import validate
     from liaison.packets.web import export
 
@@ -223,11 +223,12 @@ async def measure(url: str, out_dir: Path) -> dict[str, Any]:
     try:
         baseline = _rss_mib()
         wall, cpu = time.perf_counter(), time.process_time()
-        packet = await compile_packet(SLUG, None, personal_data="masked", station_name="基准测试联络站")
+        packet, rows = await compile_packet_with_rows(SLUG, None, personal_data="masked",
+                                                      station_name="基准测试联络站")
         step("compile", wall, cpu)
         for ext in ("json", "docx", "xlsx"):
             wall, cpu = time.perf_counter(), time.process_time()
-            body = await export(SLUG, packet, ext)
+            body = await export(SLUG, packet, ext, rows)
             step(ext, wall, cpu)
             (out_dir / f"packet.{ext}").write_bytes(body)
             sizes[ext] = len(body)

@@ -341,14 +341,15 @@ def packets() -> None:
 @click.option("--personal-data", type=click.Choice(["masked", "full"]), default="masked", show_default=True)
 def packets_compile(slug: str, out_dir: Path, personal_data: str) -> None:
     """Compile the next version of a draft's packet and write its exports to --out."""
-    from liaison.packets.compile import compile_packet
+    from liaison.packets.compile import compile_packet_with_rows
     from liaison.packets.web import export
 
     settings = _settings()
 
     async def work() -> tuple[int, dict[str, bytes]]:
-        packet = await compile_packet(slug, None, personal_data=personal_data, station_name=settings.station_name)
-        return packet.version, {ext: await export(slug, packet, ext) for ext in ("json", "docx", "xlsx")}
+        packet, rows = await compile_packet_with_rows(slug, None, personal_data=personal_data,
+                                                      station_name=settings.station_name)
+        return packet.version, {ext: await export(slug, packet, ext, rows) for ext in ("json", "docx", "xlsx")}
 
     version, files = _run(settings, work)
     out_dir.mkdir(parents=True, exist_ok=True)

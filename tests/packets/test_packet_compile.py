@@ -102,3 +102,15 @@ async def test_cli_compile_writes_the_three_files(cli_env: dict[str, str], tmp_p
     assert sorted(p.name for p in out.iterdir()) == ["packet.docx", "packet.json", "packet.xlsx"]
     validate((out / "packet.json").read_bytes())
     assert await Opinion.count().run() == 6
+
+
+async def test_rows_handed_over_by_compile_equal_those_read_again(database: str, tmp_path: Path) -> None:
+    """The CLI exports with the rows compile read; a download reads them again: both must agree."""
+    from liaison.packets.compile import compile_packet_with_rows, opinion_rows
+
+    await published_draft()
+    await _opinions()
+    await clusters.assign_pending(clusters.Analyzer(tmp_path))
+    packet, rows = await compile_packet_with_rows("dog-rules", None, station_name="测试联络站")
+    assert rows and rows == await opinion_rows("dog-rules", await get_packet("dog-rules", packet.version))
+    assert all("广告" not in r["text"] for r in rows)  # set aside: not in the sheet

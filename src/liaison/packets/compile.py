@@ -39,7 +39,7 @@ from liaison.packets.model import (
 from liaison.packets.tables import PacketVersion
 from liaison.submission.inbound import STATION_CHANNEL, weights_for
 
-__all__ = ["compile_packet", "get_packet", "list_packets"]
+__all__ = ["compile_packet", "compile_packet_with_rows", "get_packet", "list_packets", "opinion_rows"]
 
 MAX_EXAMPLES = 3
 
@@ -220,6 +220,19 @@ def _key_questions(questions: list[str], points: list[Point]) -> list[KeyQuestio
 async def compile_packet(slug: str, actor: CurrentUser | None, *, personal_data: str = "masked",
                          station_name: str = "", station_id: str = "") -> Packet:
     """Build the packet from the current opinions and clusters and store it as the next version."""
+    packet, _ = await compile_packet_with_rows(slug, actor, personal_data=personal_data, station_name=station_name,
+                                               station_id=station_id)
+    return packet
+
+
+async def compile_packet_with_rows(slug: str, actor: CurrentUser | None, *, personal_data: str = "masked",
+                                   station_name: str = "", station_id: str = "",
+                                   ) -> tuple[Packet, list[dict[str, Any]]]:
+    """:func:`compile_packet`, also returning the XLSX sheet 全部意见's rows (:func:`opinion_rows`).
+
+    ``liaison packets compile`` exports right after compiling: handing over the opinions it has
+    just read saves reading 100,000 of them again (about 2 s of a 15 s budget).
+    """
     if personal_data not in ("masked", "full"):
         raise Invalid("personal_data 应为 masked 或 full", field="personal_data")
     if personal_data == "full" and actor is not None and actor.role not in (Role.ADMIN, Role.OFFICER):
@@ -290,7 +303,7 @@ async def compile_packet(slug: str, actor: CurrentUser | None, *, personal_data:
         await audit.record("packet", f"{draft.slug}/v{number}", "compile", packet.compiled_by,
                            after={"points": len(all_points), "opinions": statistics.kept + statistics.unscreened,
                                   "personal_data": personal_data})
-    return packet
+    return packet, _rows(opinions, members)
 
 
 async def list_packets(slug: str) -> list[dict[str, Any]]:
@@ -317,6 +330,10 @@ async def opinion_rows(slug: str, packet: Packet) -> list[dict[str, Any]]:
     not set aside, with the point each belongs to (masking is applied by the exporter)."""
     draft = await drafts.get_draft(slug, public=False)
     opinions, _, members, _ = await _load(draft.id, packet.compiled_at)
+    return _rows(opinions, members)
+
+
+def _rows(opinions: list[_Opinion], members: dict[int, int]) -> list[dict[str, Any]]:
     return [
         {"article": article_label(o.article), "text": o.text, "suggestion": o.suggestion, "reason": o.reason,
          "channel": o.channel, "office": o.office or "", "activity": o.activity or "",

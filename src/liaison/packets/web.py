@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from litestar import Request, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect, Response, Template
@@ -68,8 +70,8 @@ async def packet_download(request: Request, slug: FromPath[str], number: FromPat
         "Content-Disposition": f'attachment; filename="{slug}-v{number}.{ext}"'})
 
 
-async def export(slug: str, packet: packets.Packet, ext: str) -> bytes:
-    """The bytes of one export of a packet."""
+async def export(slug: str, packet: packets.Packet, ext: str, rows: list[dict[str, Any]] | None = None) -> bytes:
+    """The bytes of one export of a packet (``rows``: the XLSX opinions, if the caller has them already)."""
     if ext == "json":
         from liaison.packets.export_json import packet_to_json
 
@@ -80,7 +82,7 @@ async def export(slug: str, packet: packets.Packet, ext: str) -> bytes:
         return packet_to_docx(packet)
     from liaison.packets.export_xlsx import packet_to_xlsx
 
-    return packet_to_xlsx(packet, await packets.opinion_rows(slug, packet))
+    return packet_to_xlsx(packet, rows if rows is not None else await packets.opinion_rows(slug, packet))
 
 
 ROUTES = [packet_list, packet_compile, packet_view, packet_download]
