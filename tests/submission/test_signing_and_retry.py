@@ -42,3 +42,13 @@ def test_backoff_grows_exponentially_with_jitter_and_a_cap() -> None:
 def test_which_answers_are_worth_retrying() -> None:
     assert is_retryable(None) and is_retryable(500) and is_retryable(503) and is_retryable(429)
     assert not is_retryable(401) and not is_retryable(409) and not is_retryable(422)
+
+
+def test_idempotency_keys_fit_what_receivers_accept() -> None:
+    from liaison.submission.signing import MAX_IDEMPOTENCY_KEY, bounded_key
+
+    assert bounded_key("county-a:dog:v1") == "county-a:dog:v1"
+    longest = f"outcomes:{'s' * 64}:{'d' * 80}:{'f' * 24}"  # station id and slug at their limits
+    key = bounded_key(longest)
+    assert len(key) == MAX_IDEMPOTENCY_KEY and key == bounded_key(longest)
+    assert bounded_key(longest.replace("f", "e")) != key  # differs where the original is cut off

@@ -21,14 +21,8 @@ from liaison.audit import service as audit
 from liaison.core.errors import Invalid, NotFound, Unauthenticated
 from liaison.drafts import service as drafts
 from liaison.submission import peers
-from liaison.submission.signing import (
-    HEADER_IDEMPOTENCY,
-    HEADER_SIGNATURE,
-    HEADER_STATION,
-    HEADER_TIMESTAMP,
-    body_digest,
-    verify,
-)
+from liaison.submission.inbound import idempotency_key, require_signature
+from liaison.submission.signing import HEADER_STATION, body_digest, bounded_key
 from liaison.submission.tables import InboundPoint, OutboxMessage, PeerStation
 
 __all__ = ["OUTCOMES_PATH", "OUTCOMES_SCHEMA", "receive_outcomes", "send_outcomes_down"]
@@ -93,7 +87,7 @@ async def send_outcomes_down(slug: str, *, actor: str) -> list[dict[str, Any]]:
             "outcomes": [entry["points"][k] for k in sorted(entry["points"])],
         }
         body = json.dumps(document, ensure_ascii=False, sort_keys=True)
-        key = f"outcomes:{peer['station_id']}:{entry['slug']}:{body_digest(body.encode())[:24]}"
+        key = bounded_key(f"outcomes:{peer['station_id']}:{entry['slug']}:{body_digest(body.encode())[:24]}")
         async with db.transaction():
             if await OutboxMessage.exists().where(OutboxMessage.idempotency_key == key).run():
                 report.append({**line, "status": "unchanged"})
@@ -136,13 +130,8 @@ async def receive_outcomes(headers: Mapping[str, str], body: bytes, *, now: floa
     station_id = headers.get(HEADER_STATION, "").strip()
     if upstream is None or station_id != upstream["station_id"]:
         raise Unauthenticated("本站没有以此编号登记该上级站", field=HEADER_STATION)
-    key = headers.get(HEADER_IDEMPOTENCY, "").strip()
-    if not key:
-        raise Invalid(f"{HEADER_IDEMPOTENCY} 必填", field=HEADER_IDEMPOTENCY)
-    problem = verify(upstream["key"], headers.get(HEADER_TIMESTAMP, ""), key, body,
-                     headers.get(HEADER_SIGNATURE, ""), time.time() if now is None else now)
-    if problem:
-        raise Unauthenticated(problem, field=HEADER_SIGNATURE)
+    key = idempotency_key(headers)
+    require_signature(upstream["key"], headers, key, body, time.time() if now is None else now)
     doc = _document(body)
     return await adoption.record_outcomes_batch(
         doc["draft"]["slug"], doc["outcomes"], actor=f"station:{upstream['name'] or upstream['url']}",

@@ -27,16 +27,34 @@ from liaison.submission.signing import (
     HEADER_SIGNATURE,
     HEADER_STATION,
     HEADER_TIMESTAMP,
+    MAX_IDEMPOTENCY_KEY,
     body_digest,
     verify,
 )
 from liaison.submission.tables import InboundPacket, InboundPoint
 
-__all__ = ["STATION_CHANNEL", "authenticate", "fold_pending", "fold_ready", "list_inbound", "receive_packet", "weights_for"]
+__all__ = [
+    "STATION_CHANNEL", "authenticate", "fold_pending", "fold_ready", "idempotency_key", "list_inbound", "receive_packet",
+    "require_signature", "weights_for",
+]
 
 #: The channel of opinions that arrived as points from a lower station.
 STATION_CHANNEL = "station"
-_MAX_KEY = 100
+
+
+def idempotency_key(headers: Mapping[str, str]) -> str:
+    """The message's idempotency key, or 422 when it is missing or too long."""
+    key = headers.get(HEADER_IDEMPOTENCY, "").strip()
+    if not key or len(key) > MAX_IDEMPOTENCY_KEY:
+        raise Invalid(f"{HEADER_IDEMPOTENCY} 必填，最多 {MAX_IDEMPOTENCY_KEY} 个字符", field=HEADER_IDEMPOTENCY)
+    return key
+
+
+def require_signature(secret: str, headers: Mapping[str, str], key: str, body: bytes, now: float) -> None:
+    """401 unless the message is signed with ``secret`` and fresh (both receivers, both directions)."""
+    problem = verify(secret, headers.get(HEADER_TIMESTAMP, ""), key, body, headers.get(HEADER_SIGNATURE, ""), now)
+    if problem:
+        raise Unauthenticated(problem, field=HEADER_SIGNATURE)
 
 
 async def authenticate(headers: Mapping[str, str], body: bytes, now: float) -> tuple[dict[str, Any], str]:
@@ -44,16 +62,11 @@ async def authenticate(headers: Mapping[str, str], body: bytes, now: float) -> t
     station_id = headers.get(HEADER_STATION, "").strip()
     if not station_id:
         raise Unauthenticated(f"缺少 {HEADER_STATION}（发送站编号）", field=HEADER_STATION)
-    key = headers.get(HEADER_IDEMPOTENCY, "").strip()
-    if not key or len(key) > _MAX_KEY:
-        raise Invalid(f"{HEADER_IDEMPOTENCY} 必填，最多 {_MAX_KEY} 个字符", field=HEADER_IDEMPOTENCY)
+    key = idempotency_key(headers)
     peer = await peers.downstream_by_station_id(station_id)
     if peer is None:
         raise Unauthenticated(f"本站没有登记编号为 {station_id} 的下级站", field=HEADER_STATION)
-    problem = verify(peer["key"], headers.get(HEADER_TIMESTAMP, ""), key, body,
-                     headers.get(HEADER_SIGNATURE, ""), now)
-    if problem:
-        raise Unauthenticated(problem, field=HEADER_SIGNATURE)
+    require_signature(peer["key"], headers, key, body, now)
     return peer, key
 
 

@@ -26,7 +26,7 @@ from liaison.packets.export_json import packet_from_json, packet_to_json
 from liaison.packets.tables import PacketVersion
 from liaison.submission import peers
 from liaison.submission.retry import MAX_ATTEMPTS, backoff_seconds, is_retryable
-from liaison.submission.signing import signed_headers
+from liaison.submission.signing import bounded_key, signed_headers
 from liaison.submission.tables import DeliveryAttempt, OutboxMessage
 
 __all__ = [
@@ -73,7 +73,7 @@ async def submit_packet(slug: str, number: int, *, actor: str, station_name: str
                                  station={"name": station_name or packet.station.get("name", ""),
                                           "id": upstream["station_id"]})
     body = packet_to_json(packet).decode("utf-8")
-    key = f"{upstream['station_id']}:{slug}:v{number}"
+    key = bounded_key(f"{upstream['station_id']}:{slug}:v{number}")
     async with db.transaction():
         existing = await OutboxMessage.select().where(OutboxMessage.idempotency_key == key).first().run()
         if existing is not None:
@@ -116,9 +116,14 @@ async def list_messages(*, draft_id: int | None = None, limit: int = 200) -> lis
     return await query.order_by(OutboxMessage.id, ascending=False).limit(limit).run()
 
 
-async def message_attempts(message_id: int) -> list[dict[str, Any]]:
-    return await DeliveryAttempt.select().where(DeliveryAttempt.message == message_id).order_by(
-        DeliveryAttempt.number).run()
+async def message_attempts(message_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
+    """The attempts of each of these messages, in order (one query for a whole page)."""
+    by_message: dict[int, list[dict[str, Any]]] = {}
+    if message_ids:
+        for row in await DeliveryAttempt.select().where(DeliveryAttempt.message.is_in(message_ids)).order_by(
+                DeliveryAttempt.message).order_by(DeliveryAttempt.number).run():
+            by_message.setdefault(row["message"], []).append(row)
+    return by_message
 
 
 async def submission_state(draft_id: int) -> dict[int, dict[str, Any]]:

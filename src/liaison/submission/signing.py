@@ -16,8 +16,10 @@ __all__ = [
     "HEADER_SIGNATURE",
     "HEADER_STATION",
     "HEADER_TIMESTAMP",
+    "MAX_IDEMPOTENCY_KEY",
     "MAX_SKEW",
     "body_digest",
+    "bounded_key",
     "sign",
     "signed_headers",
     "verify",
@@ -29,6 +31,8 @@ HEADER_SIGNATURE = "X-Liaison-Signature"
 HEADER_IDEMPOTENCY = "Idempotency-Key"
 #: Seconds a signature stays valid either side of the receiver's clock.
 MAX_SKEW = 300
+#: The longest idempotency key a receiver accepts (and the outbox column holds).
+MAX_IDEMPOTENCY_KEY = 100
 _PREFIX = "sha256="
 
 
@@ -63,6 +67,17 @@ def verify(key: str, timestamp: str, idempotency_key: str, body: bytes, signatur
     if not hmac.compare_digest(sign(key, stamp, idempotency_key, body), signature):
         return "签名不符：请核对共享密钥，且报文发送后不得改动"
     return None
+
+
+def bounded_key(text: str) -> str:
+    """``text`` as an idempotency key: itself when short enough, else its start and a digest.
+
+    Keys are built from station ids (up to 64 characters) and draft slugs (up to 80), which
+    together can pass :data:`MAX_IDEMPOTENCY_KEY`; the digest keeps them distinct and stable.
+    """
+    if len(text) <= MAX_IDEMPOTENCY_KEY:
+        return text
+    return f"{text[:MAX_IDEMPOTENCY_KEY - 41]}~{hashlib.sha256(text.encode()).hexdigest()[:40]}"
 
 
 def body_digest(body: bytes) -> str:

@@ -62,7 +62,7 @@ async def outcomes_send_down(request: Request, slug: FromPath[str]) -> Template:
 @get("/staff/submission", guards=[_OFFICERS], include_in_schema=False)
 async def submission_page(request: Request) -> Template:
     messages = await outbox.list_messages()
-    attempts = {m["id"]: await outbox.message_attempts(m["id"]) for m in messages[:50]}
+    attempts = await outbox.message_attempts([m["id"] for m in messages[:50]])
     return Template("submission/index.html", context={
         "upstream": await peers.get_upstream(), "peers": await peers.list_peers(),
         "messages": messages, "attempts": attempts, "received": await inbound.list_inbound(),
