@@ -15,15 +15,13 @@ from liaison.accounts import services
 from liaison.config import Settings
 from liaison.core.ratelimit import RateLimit, hit, peek
 from liaison.web.auth import SESSION_COOKIE, current_user
+from liaison.web.paths import local_path
 
 __all__ = ["ROUTES"]
 
 
 def _safe_next(target: str | None) -> str:
-    """Only same-site paths, so the login form cannot be used as an open redirect."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return "/staff"
+    return local_path(target, "/staff")
 
 
 @dataclass

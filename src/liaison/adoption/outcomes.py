@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from liaison.core.errors import MAX_INT, Invalid
+from liaison.i18n import N_, Labels
 
 __all__ = [
     "ADOPTED_OUTCOMES",
@@ -30,12 +31,12 @@ __all__ = [
 
 #: Outcomes in the order pages list them.
 OUTCOMES: tuple[str, ...] = ("adopted", "partly", "not_adopted", "pending")
-OUTCOME_LABELS: dict[str, str] = {
-    "adopted": "采纳",
-    "partly": "部分采纳",
-    "not_adopted": "未采纳",
-    "pending": "待定",
-}
+OUTCOME_LABELS: Labels[str] = Labels({
+    "adopted": N_("采纳"),
+    "partly": N_("部分采纳"),
+    "not_adopted": N_("未采纳"),
+    "pending": N_("待定"),
+})
 #: Outcomes counted as adopted in the figures stations report (采纳 and 部分采纳).
 ADOPTED_OUTCOMES: frozenset[str] = frozenset({"adopted", "partly"})
 #: Who decided: an officer of this station, or the upper station whose answer was passed down.

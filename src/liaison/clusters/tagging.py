@@ -24,6 +24,7 @@ from liaison.core.errors import Conflict, Invalid, NotFound
 from liaison.db import bulk_insert, transaction
 from liaison.drafts.tables import Draft, DraftArticle, DraftVersion
 from liaison.opinions.tables import Contributor, Opinion
+from liaison.i18n import N_, Labels
 
 __all__ = [
     "STANCE_LABELS", "TagCache", "add_keyword", "clear_machine_tags", "delete_topic", "keyword_suggestions",
@@ -33,7 +34,7 @@ __all__ = [
 ]
 
 log = logging.getLogger("liaison.tagging")
-STANCE_LABELS = {"support": "支持", "oppose": "反对", "amend": "修改", "question": "疑问"}
+STANCE_LABELS = Labels({"support": N_("支持"), "oppose": N_("反对"), "amend": N_("修改"), "question": N_("疑问")})
 _COLUMNS = ["opinion", "draft", "kind", "value", "source", "confidence", "decided_by", "decided_at"]
 _CHUNK = 1000
 RETAG_STEP = 2000  # opinions re-tagged per transaction after a taxonomy edit

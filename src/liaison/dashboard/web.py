@@ -19,12 +19,13 @@ from liaison.core.cells import neutralize_formula
 from liaison.dashboard import charts, stats
 from liaison.drafts import service as drafts
 from liaison.web.auth import requires
+from liaison.i18n import N_, Labels
 
 __all__ = ["ROUTES", "csv_safe", "overview_csv_text"]
 
 _MANAGERS = requires(Role.ADMIN, Role.OFFICER)
 _MIN_YEAR, _MAX_YEAR = 2000, 2100
-_STATUS_LABELS = {"unscreened": "待整理", "kept": "已采集，进入汇总", "set_aside": "未纳入汇总"}
+_STATUS_LABELS = Labels({"unscreened": N_("待整理"), "kept": N_("已采集，进入汇总"), "set_aside": N_("未纳入汇总")})
 
 
 def _settings(request: Request) -> Settings:

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from liaison.opinions.validation import CHANNEL_LABELS, SET_ASIDE_REASONS, Status
+from liaison.i18n import N_, Labels
 
 __all__ = [
     "EntryOutcome",
@@ -23,11 +24,11 @@ __all__ = [
 ]
 
 #: Short names of the screening states, in the order the figures show them.
-SCREENING_LABELS: dict[str, str] = {
-    Status.UNSCREENED: "待整理",
-    Status.KEPT: "已保留",
-    Status.SET_ASIDE: "未纳入汇总",
-}
+SCREENING_LABELS: Labels[str] = Labels({
+    Status.UNSCREENED: N_("待整理"),
+    Status.KEPT: N_("已保留"),
+    Status.SET_ASIDE: N_("未纳入汇总"),
+})
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,142 @@
+"""The i18n layer: every interface string goes through the catalog, catalogs are current
+and complete, and a visitor can switch the interface language (docs/i18n.md)."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import httpx
+import pytest
+from babel.messages.checkers import checkers
+from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
+from babel.messages.frontend import parse_mapping_cfg
+from babel.messages.pofile import read_po
+from conftest import csrf, published_draft
+
+from liaison.config import ConfigError, load_settings
+from liaison.i18n import LOCALES_DIR, available_locales, format_date_for, gettext, use_locale
+from liaison.i18n.audit import untranslated_in_source, untranslated_in_templates
+from liaison.opinions.validation import CHANNEL_LABELS
+from liaison.web.templating import TEMPLATES_DIR
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGE = ROOT / "src" / "liaison"
+
+
+def _extracted() -> set[str]:
+    with (ROOT / "babel.cfg").open() as cfg:
+        method_map, options_map = parse_mapping_cfg(cfg)
+    keywords = {**DEFAULT_KEYWORDS, "N_": None}
+    found = set()
+    for _file, _line, message, _comments, _context in extract_from_dir(PACKAGE, method_map, options_map, keywords):
+        found.add(message[0] if isinstance(message, tuple) else message)
+    return found
+
+
+def _catalog(path: Path, locale: str | None = None):
+    with path.open("rb") as handle:
+        return read_po(handle, locale=locale)
+
+
+def test_templates_hold_no_untranslated_chinese() -> None:
+    found = untranslated_in_templates(TEMPLATES_DIR)
+    assert not found, "wrap these in _() or {% trans %} (docs/i18n.md):\n" + "\n".join(map(str, found[:40]))
+
+
+def test_audit_sees_text_attributes_and_literals_but_not_translated_ones() -> None:
+    assert untranslated_in_source("<p>征求意见</p>")
+    assert untranslated_in_source('<input placeholder="例如">')
+    assert untranslated_in_source('{{ x or "无" }}')
+    assert not untranslated_in_source('<p>{{ _("征求意见") }}</p>{% trans %}共{{ n }}条{% endtrans %}')
+    assert not untranslated_in_source('{{ ngettext("%(num)d 条", "%(num)d 条", n) }}<p>OK</p>')
+
+
+def test_the_message_template_is_current() -> None:
+    in_pot = {m.id if isinstance(m.id, str) else m.id[0] for m in _catalog(LOCALES_DIR / "messages.pot") if m.id}
+    in_code = _extracted()
+    assert in_code - in_pot == set(), "run `make messages`: new messages are missing from messages.pot"
+    assert in_pot - in_code == set(), "run `make messages`: messages.pot lists messages no longer used"
+
+
+@pytest.mark.parametrize("locale", [code for code in available_locales()[1:]])
+def test_every_catalog_is_complete_and_well_formed(locale: str) -> None:
+    pot = {m.id if isinstance(m.id, str) else m.id[0] for m in _catalog(LOCALES_DIR / "messages.pot") if m.id}
+    catalog = _catalog(LOCALES_DIR / locale / "LC_MESSAGES" / "messages.po", locale)
+    translated = {}
+    problems = []
+    for message in catalog:
+        if not message.id:
+            continue
+        key = message.id if isinstance(message.id, str) else message.id[0]
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        if message.fuzzy or not all(strings):
+            continue
+        translated[key] = message
+        for checker in checkers:
+            try:
+                checker(catalog, message)
+            except Exception as error:  # babel's TranslationError
+                problems.append(f"{key!r}: {error}")
+    missing = sorted(pot - translated.keys())
+    assert not missing, f"{len(missing)} messages untranslated in {locale}, e.g. {missing[:10]}"
+    assert not problems, "\n".join(problems[:20])
+
+
+def test_labels_and_dates_follow_the_locale() -> None:
+    assert CHANNEL_LABELS["symposium"] == "座谈会"
+    assert format_date_for(date(2026, 12, 31), "zh_CN") == "2026年12月31日"
+    with use_locale("en"):
+        assert CHANNEL_LABELS["symposium"] == "Symposium"
+        assert gettext("征求意见") == "Comment on drafts"
+        assert format_date_for(date(2026, 12, 31), "en") == "December 31, 2026"
+    with use_locale("xx_YY") as chosen:
+        assert chosen == "zh_CN"
+        assert gettext("征求意见") == "征求意见"
+
+
+def test_station_default_locale_is_checked() -> None:
+    assert load_settings({"LIAISON_LOCALE": "en", "LIAISON_SECRET_KEY": "k" * 32}).locale == "en"
+    with pytest.raises(ConfigError, match="LIAISON_LOCALE"):
+        load_settings({"LIAISON_LOCALE": "fr", "LIAISON_SECRET_KEY": "k" * 32})
+
+
+@pytest.mark.db
+async def test_a_visitor_switches_the_interface_language(client: httpx.AsyncClient) -> None:
+    slug = await published_draft()
+    page = await client.get(f"/drafts/{slug}")
+    assert '<html lang="zh-CN">' in page.text and "查询回执" in page.text
+    assert 'name="locale"' in page.text  # the switcher is offered when a second locale exists
+
+    switched = await client.post(
+        "/language", data={"locale": "en", "next": f"/drafts/{slug}", "_csrf_token": csrf(client)},
+        follow_redirects=False,
+    )
+    assert switched.status_code == 303 and switched.headers["location"] == f"/drafts/{slug}"
+    page = await client.get(f"/drafts/{slug}")
+    assert '<html lang="en">' in page.text
+    assert "Check a receipt" in page.text and "查询回执" not in page.text
+
+    # Unknown codes fall back to the station's default; `next` cannot leave the site.
+    back = await client.post(
+        "/language", data={"locale": "klingon", "next": "//evil.example/", "_csrf_token": csrf(client)},
+        follow_redirects=False,
+    )
+    assert back.status_code == 303 and back.headers["location"] == "/"
+    assert '<html lang="zh-CN">' in (await client.get("/")).text
+
+
+@pytest.mark.db
+async def test_switching_language_needs_the_csrf_token(client: httpx.AsyncClient) -> None:
+    await client.get("/")
+    refused = await client.post("/language", data={"locale": "en", "next": "/"}, follow_redirects=False)
+    assert refused.status_code == 403
+
+
+@pytest.mark.db
+async def test_dates_on_pages_follow_the_locale(client: httpx.AsyncClient) -> None:
+    slug = await published_draft(closes="2099-12-31")
+    assert "2099年12月31日" in (await client.get(f"/drafts/{slug}")).text
+    client.cookies.set("liaison_lang", "en")
+    assert "December 31, 2099" in (await client.get(f"/drafts/{slug}")).text
+    assert datetime.now(UTC).year < 2099
