@@ -42,7 +42,7 @@ def _authorization(scope: Scope) -> str:
 
 async def _identify(scope: Scope) -> CurrentUser | None:
     if is_api_path(scope["path"]):
-        scheme, _, token = _authorization(scope).partition(" ")
+        scheme, _space, token = _authorization(scope).partition(" ")
         if scheme.lower() == "bearer" and token.strip():
             return await resolve_token(token.strip())
         return None
@@ -74,7 +74,7 @@ def requires(*roles: Role) -> Callable[[ASGIConnection, BaseRouteHandler], None]
     """A guard admitting logged-in users with one of ``roles`` (all staff if none given)."""
     allowed = frozenset(roles) or frozenset(Role)
 
-    def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    def guard(connection: ASGIConnection, _handler: BaseRouteHandler) -> None:
         user = current_user(connection)
         if user is None:
             raise NotAuthorizedException(_("请先登录") if not is_api_path(connection.url.path) else _("需要 API 令牌：Authorization: Bearer <token>"))
