@@ -140,3 +140,13 @@ async def test_dates_on_pages_follow_the_locale(client: httpx.AsyncClient) -> No
     client.cookies.set("liaison_lang", "en")
     assert "December 31, 2099" in (await client.get(f"/drafts/{slug}")).text
     assert datetime.now(UTC).year < 2099
+
+
+def test_no_module_shadows_gettext() -> None:
+    from liaison.i18n.audit import gettext_shadowed_in
+
+    found = [spot for path in sorted(PACKAGE.rglob("*.py"))
+             for spot in gettext_shadowed_in(path.read_text(encoding="utf-8"), str(path.relative_to(PACKAGE)))]
+    assert not found, f"these bind `_` in a module that uses `_` for gettext; rename them: {found}"
+    assert gettext_shadowed_in("from liaison.i18n import _\nfor _, x in y: pass\n")
+    assert gettext_shadowed_in("from liaison.i18n import _\ndef f(a, _): pass\n")

@@ -58,3 +58,27 @@ def untranslated_in_templates(root: Path) -> list[Untranslated]:
     for path in sorted(root.rglob("*.html")):
         found.extend(untranslated_in_source(path.read_text(encoding="utf-8"), str(path.relative_to(root))))
     return found
+
+
+def gettext_shadowed_in(source: str, name: str = "<module>") -> list[str]:
+    """Places in a module that import ``_`` (gettext) yet bind ``_`` themselves.
+
+    ``for _, x in …`` or a parameter named ``_`` silently turns a later ``_("…")``
+    in that scope into a call of something else; the test suite runs this on every module.
+    """
+    import ast
+
+    tree = ast.parse(source)
+    imports_gettext = any(
+        isinstance(node, ast.ImportFrom) and node.module == "liaison.i18n" and any(a.name == "_" for a in node.names)
+        for node in ast.walk(tree)
+    )
+    if not imports_gettext:
+        return []
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Name) and node.id == "_" and isinstance(node.ctx, ast.Store):
+            found.append(f"{name}:{node.lineno}")
+        elif isinstance(node, ast.arg) and node.arg == "_":
+            found.append(f"{name}:{node.lineno}")
+    return found
