@@ -150,3 +150,23 @@ def test_no_module_shadows_gettext() -> None:
     assert not found, f"these bind `_` in a module that uses `_` for gettext; rename them: {found}"
     assert gettext_shadowed_in("from liaison.i18n import _\nfor _, x in y: pass\n")
     assert gettext_shadowed_in("from liaison.i18n import _\ndef f(a, _): pass\n")
+
+
+@pytest.mark.db
+async def test_service_errors_follow_the_locale(client: httpx.AsyncClient) -> None:
+    """Messages the services build (form errors, API error bodies) are translated when raised."""
+    from conftest import login
+
+    await login(client, "officer_i18n", "officer")
+    empty = {"name": " ", "_csrf_token": csrf(client)}
+    chinese = await client.post("/staff/offices", data=empty, follow_redirects=False)
+    assert chinese.status_code == 422 and "请填写联络室名称" in chinese.text
+
+    client.cookies.set("liaison_lang", "en")
+    english = await client.post("/staff/offices", data=empty, follow_redirects=False)
+    assert english.status_code == 422
+    assert "Enter the liaison office" in english.text and "请填写联络室名称" not in english.text
+
+    missing = await client.get("/api/v1/drafts/nope/outcomes")
+    assert missing.status_code == 404
+    assert missing.json()["error"]["message"] == "Draft nope not found"

@@ -14,6 +14,7 @@ from litestar.response import Redirect, Template
 from liaison.accounts import services
 from liaison.config import Settings
 from liaison.core.ratelimit import RateLimit, hit, peek
+from liaison.i18n import _
 from liaison.web.auth import SESSION_COOKIE, current_user
 from liaison.web.paths import local_path
 
@@ -53,7 +54,7 @@ async def login_submit(
             return Template(
                 "accounts/login.html",
                 context={"next": _safe_next(data.next), "username": data.username,
-                         "error": f"登录失败次数过多，请约 {minutes} 分钟后再试"},
+                         "error": _("登录失败次数过多，请约 %(minutes)s 分钟后再试") % {"minutes": minutes}},
                 status_code=429, headers={"Retry-After": str(state.retry_after)},
             )
     user = await services.authenticate(data.username, data.password)
@@ -62,7 +63,7 @@ async def login_submit(
             await hit(scope, key, rule)
         return Template(
             "accounts/login.html",
-            context={"next": _safe_next(data.next), "error": "用户名或密码不正确", "username": data.username},
+            context={"next": _safe_next(data.next), "error": _("用户名或密码不正确"), "username": data.username},
             status_code=401,
         )
     token = await services.start_session(user.id, settings.session_hours)
