@@ -130,7 +130,7 @@ async def _load(draft_id: int, before: datetime,
         Opinion.id, Opinion.article, Opinion.text, Opinion.suggestion, Opinion.reason, Opinion.channel,
         Opinion.status, Opinion.office, Opinion.activity,
     ).where((Opinion.draft == draft_id) & (Opinion.created_at <= before)).order_by(Opinion.id).run()
-    below = await weights_for([r["id"] for r in rows if r["channel"] == STATION_CHANNEL])
+    below = await weights_for(draft_id) if any(r["channel"] == STATION_CHANNEL for r in rows) else {}
     statuses: Counter[str] = Counter()
     for r in rows:
         statuses[r["status"]] += below[r["id"]][0] if r["id"] in below else 1
