@@ -133,13 +133,16 @@ _SHORT_SELF_TITLES = frozenset({"条例", "办法", "规定", "决定", "细则"
 _PLACE_PREFIX_RE = re.compile(r"^(?:中华人民共和国|.{1,8}?(?:自治区|自治州|自治县|特别行政区|省|市|县|区|州|旗))")
 _PAREN_RE = re.compile(r"[（(][^）)]*[）)]")
 
-# The common cases, 第十二条 / 第12条 / 第十二条第二款 (and 十二条 after a cue) followed by nothing
-# that could continue the reference (a space, 的, another number, an item, a range or list
-# connector): the whole group is that one article, exactly as _parse_group reads it, without its
+# The common cases — 第十二条, 第十二条第二款, 第十条至第十二条, 第十、十一条, and 十二条 after a cue —
+# followed by nothing that could continue the reference (a space, 的, another number, an item, a
+# range or list connector): the group is read here exactly as _parse_group reads it, without its
 # general machinery. Anything else — or a number out of range — takes the general path.
 _NUM = r"(?:([" + _DIG + r"]{1,4})|([" + _CN + r"]{1,8}))"
 _NOT_CONTINUED = r"(?![ \u3000\t\xa0的第" + _DIG + _CN + r"（(至到—－–\-~～〜、以和及与或跟])"
-_SIMPLE_ARTICLE_RE = re.compile(r"第" + _NUM + r"条(?:第" + _NUM + r"款)?" + _NOT_CONTINUED)
+_SIMPLE_ARTICLE_RE = re.compile(
+    r"第" + _NUM + r"条(?:第" + _NUM + r"款|(?:至|到|——|—|－|–|-|~|～|〜)第" + _NUM + r"条)?" + _NOT_CONTINUED
+    + r"|第" + _NUM + r"、" + _NUM + r"条" + _NOT_CONTINUED
+)
 _SIMPLE_BARE_RE = re.compile(_NUM + r"条" + _NOT_CONTINUED)
 # _other_law_before is False unless the character before the group is one of these.
 _LAW_NEAR_CHARS = frozenset(" \u3000\t的") | _LAW_LAST_CHARS
@@ -455,12 +458,22 @@ def extract_references(text: str, *, draft_title: str | None = None) -> list[Art
                     pos = simple.end()
                     refs = [(num, None, None, None, None, None, s, pos)]
         elif (simple := _SIMPLE_ARTICLE_RE.match(text, s)) is not None:
-            d1, c1, d2, c2 = simple.groups()
-            num = _number(d1 or c1)
-            para = _number(d2 or c2) if (d2 or c2) else None
-            if 0 < num <= _MAX_NUMBER and (para is None or 0 < para <= _MAX_NUMBER):
-                pos = simple.end()
-                refs = [(num, None, None, None, para, None, s, pos)]
+            d1, c1, d2, c2, d3, c3, d4, c4, d5, c5 = simple.groups()
+            end = simple.end()
+            if d1 or c1:  # 第十二条, 第十二条第二款, 第十条至第十二条
+                num = _number(d1 or c1)
+                para = _number(d2 or c2) if (d2 or c2) else None
+                last = _number(d3 or c3) if (d3 or c3) else None
+                if 0 < num <= _MAX_NUMBER and (para is None or 0 < para <= _MAX_NUMBER) and (
+                        last is None or 0 < last <= _MAX_NUMBER):
+                    pos = end
+                    refs = [(num, last, None, None, para, None, s, end)]
+            else:  # 第十、十一条 (not 第一、二条建议: a count)
+                num, num2 = _number(d4 or c4), _number(d5 or c5)
+                if 0 < num <= _MAX_NUMBER and 0 < num2 <= _MAX_NUMBER and not _COUNT_AFTER_RE.match(text, end):
+                    pos = end
+                    refs = [(num, None, None, None, None, None, s, simple.end(7) if d4 else simple.end(8)),
+                            (num2, None, None, None, None, None, simple.start(9) if d5 else simple.start(10), end)]
         if refs is None:
             group = _parse_group(text, s)
             if group is None:
