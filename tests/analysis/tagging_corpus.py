@@ -8,7 +8,7 @@ opinions of ``bench/tagging.py``.
 
 ``python tests/analysis/tagging_corpus.py`` rewrites ``data/tagging_reference.json.gz`` with the
 texts and the tags the *current* code gives them. It was written once with the implementation
-before the speed-up (commit 8909574); ``test_analysis_tagging_equivalence.py`` checks the code
+before the speed-up (commit 8909574); ``test_analysis_tagging_fast.py`` checks the code
 against it. Regenerate it only after a deliberate change of results.
 """
 

@@ -15,7 +15,8 @@ Rules, in order (the first that applies wins):
 7. nothing matched → amend with confidence 0.3 (most opinions propose something).
 
 The confidence is higher when one kind of cue stands alone (0.9) than when a rule had to decide
-between kinds (0.6–0.75). All cues are found in one regex scan (see ``_present``): ~5 µs for a 130-character opinion.
+between kinds (0.6–0.75). All cues are found in one regex scan (see ``_present``): ~8 µs for a
+130-character opinion where testing each cue took ~22 µs.
 """
 
 from __future__ import annotations
@@ -80,7 +81,9 @@ _STRADDLE: dict[str, tuple[str, ...]] = {
 }
 _MAY_STRADDLE = frozenset(w for w, s in _STRADDLE.items() if s)
 # cue → its categories packed in one int, 8 bits each, a cue listed twice in a category counting twice
-_CUE_BITS: dict[str, int] = {c: sum(1 << (8 * i) for i, cat in enumerate(_CATEGORIES) for x in cat if x == c) for c in _ALL_CUES}
+_CUE_BITS: dict[str, int] = {
+    c: sum(1 << (8 * i) for i, cat in enumerate(_CATEGORIES) for x in cat if x == c) for c in _ALL_CUES
+}
 assert all(len(cat) < 256 for cat in _CATEGORIES)
 
 
