@@ -54,7 +54,7 @@ async def test_person_sector_and_article_win_and_survive(database: str, tmp_path
         with pytest.raises(Invalid) as err:
             await tagging.set_sector(teacher, bad_sector, "officer1")
         assert err.value.field == "sector"
-    for bad_article in ("99", "abc", "-1"):
+    for bad_article in ("99", "abc", "-1", ""):
         with pytest.raises(Invalid) as err:
             await tagging.set_article(teacher, bad_article, "officer1")
         assert err.value.field == "article"
@@ -66,7 +66,9 @@ async def test_person_sector_and_article_win_and_survive(database: str, tmp_path
         ("tag_sector", str(teacher), "officer1"), ("tag_article", str(filed), "officer1"),
         ("tag_article", str(unfiled), "officer1")]
     assert audit[0]["before"] == {"sector": "教育", "source": "rule"} and audit[0]["after"]["sector"] == "法律"
-    assert audit[1]["before"]["article"] == "3" and audit[1]["after"]["article"] is None and audit[1]["at"]
+    assert audit[1]["before"] == {"article": "3", "source": "filed"} and audit[1]["after"]["article"] is None
+    assert audit[2]["before"] == {"article": "3", "source": "rule"} and audit[2]["after"]["article"] == "2"
+    assert audit[0]["at"] is not None
 
     taxonomy, revision = await tagging.taxonomy_of(draft_id)
     await tagging.save_topic(draft_id, revision, None, "牵引绳", "牵引绳", "officer1")  # the worker re-tags

@@ -476,21 +476,22 @@ async def article_numbers(draft_id: int) -> set[int]:
         DraftArticle.version.is_in(versions)).run()}
 
 
-async def _set_single(opinion_id: int, kind: str, value: str, actor: str, shown: str | None) -> bool:
+async def _set_single(opinion_id: int, kind: str, value: str, actor: str, shown: str | None,
+                      shown_source: str | None) -> bool:
     """Store a person's sector or article for an opinion unless it is what the page already showed
-    (``shown``: the effective value before): a form saved for the stance alone must not turn the
-    machine's sector into a person's decision. Audited with before and after; returns whether stored."""
+    (``shown``: the effective value before, from ``shown_source``): a form saved for the stance alone
+    must not turn the machine's sector into a person's decision. Audited with before and after;
+    returns whether stored."""
     if value == (shown if shown is not None else NONE):
         return False
     draft_id = await _opinion_draft(opinion_id)
-    before = (await tags_of([opinion_id]))[opinion_id].get(kind)
     async with transaction():
         mine = (OpinionTag.opinion == opinion_id) & (OpinionTag.kind == kind)
         await OpinionTag.delete().where(mine & ((OpinionTag.source == "person") | (OpinionTag.value == value))).run()
         await OpinionTag.insert(OpinionTag(opinion=opinion_id, draft=draft_id, kind=kind, value=value,
                                            source="person", confidence=1.0, decided_by=actor)).run()
         await audit.record("opinion", opinion_id, f"tag_{kind}", actor,
-                           before={kind: shown, "source": before.source if before else None},
+                           before={kind: shown, "source": shown_source},
                            after={kind: None if value == NONE else value, "source": "person"})
     return True
 
@@ -502,7 +503,7 @@ async def set_sector(opinion_id: int, sector: str, actor: str) -> bool:
         raise Invalid(f"群体只能从列表中选择：{'、'.join(SECTOR_NAMES)}，或“不标注”", field="sector")
     current = (await tags_of([opinion_id]))[opinion_id].sector
     shown = current.name if current is not None and current.name != NONE else None
-    return await _set_single(opinion_id, "sector", sector, actor, shown)
+    return await _set_single(opinion_id, "sector", sector, actor, shown, current.source if current else None)
 
 
 async def set_article(opinion_id: int, article: str, actor: str) -> bool:
@@ -515,14 +516,18 @@ async def set_article(opinion_id: int, article: str, actor: str) -> bool:
     row = await Opinion.select(Opinion.draft, Opinion.article).where(Opinion.id == opinion_id).first().run()
     if row is None:
         raise NotFound(f"意见 {opinion_id} 不存在", field="opinion")
-    if text in ("", NONE, "总体意见", "general"):
+    if text in (NONE, "总体意见", "general"):
         value = NONE
     elif text.isdigit() and int(text) in await article_numbers(row["draft"]):
         value = str(int(text))
     else:
         raise Invalid(f"条文“{article[:10]}”不在本草案中：请选择条文编号或“总体意见”", field="article")
-    shown = effective_article(row["article"], (await tags_of([opinion_id]))[opinion_id])
-    return await _set_single(opinion_id, "article", value, actor, None if shown is None else str(shown))
+    tags = (await tags_of([opinion_id]))[opinion_id]
+    shown = effective_article(row["article"], tags)
+    person = tags.article is not None and tags.article.source == "person"
+    source = tags.article.source if tags.article is not None and (person or row["article"] is None) else (
+        "filed" if row["article"] is not None else None)
+    return await _set_single(opinion_id, "article", value, actor, None if shown is None else str(shown), source)
 
 
 async def article_overrides(draft_id: int) -> dict[int, tuple[int | None, int | None]]:
