@@ -158,9 +158,11 @@ class Journey:
         self.steps += 1
         path = self.dir / f"{self.steps:02d}-{step}.png"
         if element is not None and upto is not None:
-            box, end = element.bounding_box(), upto.bounding_box()
+            box, end = element.bounding_box(), upto.bounding_box()  # relative to the viewport
+            left, top = self.page.evaluate("[window.scrollX, window.scrollY]")
             self.page.screenshot(path=str(path), full_page=True, clip={
-                "x": box["x"], "y": box["y"], "width": box["width"], "height": end["y"] + end["height"] - box["y"]})
+                "x": box["x"] + left, "y": box["y"] + top, "width": box["width"],
+                "height": end["y"] + end["height"] - box["y"]})
         elif element is not None:
             element.screenshot(path=str(path))
         else:

@@ -131,7 +131,7 @@ def _reload_until(page: Any, text: str, seconds: float = 30) -> None:
 
 
 def _review_screens(page: Any, j: Any, county: str) -> None:
-    """Cluster review with htmx: a member's tags saved in place, a split and its undo, the topics page.
+    """Cluster review with htmx: a member's tags saved in place, a split (by keyboard) and its undo, the topics page.
 
     Everything is put back (the split undone), so the packet that follows still has the 3-opinion point.
     """
@@ -139,6 +139,9 @@ def _review_screens(page: Any, j: Any, county: str) -> None:
     expect(page.get_by_role("heading", name=re.compile(r"归并组 #\d+（3 人次）"))).to_be_visible()
     cluster_url = page.url
     members = page.locator("li[data-review-item]")
+    page.keyboard.press("j")
+    page.keyboard.press("j")  # the keyboard cursor is on the second member
+    expect(members.nth(1)).to_have_class(re.compile("review-current"))
     members.nth(1).locator("summary", has_text="调整标注或移动").click()
     members.nth(1).get_by_label("立场").select_option(label="修改")
     members.nth(1).get_by_label("群体").select_option(label="退休人员")
@@ -151,16 +154,19 @@ def _review_screens(page: Any, j: Any, county: str) -> None:
     expect(members.nth(1).get_by_role("button", name="保存标注")).to_be_visible()
     j.shot("cluster-tags", element=members.nth(1))
 
-    members.nth(2).locator("summary", has_text="调整标注或移动").click()
-    members.nth(2).get_by_role("button", name="单独成为一组").click()
-    expect(page.get_by_role("heading", name=re.compile(r"归并组 #\d+（1 人次）"))).to_be_visible()
-    expect(page).to_have_url(re.compile(r"/staff/clusters/\d+\?saved=1$"))  # htmx pushed the new address
+    # The shortcuts still work on the swapped member: x ticks it, m moves the ticked out as a new group.
+    page.keyboard.press("x")
+    expect(members.nth(1).locator("input[name=opinion]")).to_be_checked()
+    page.keyboard.press("m")
+    # htmx answered this cluster's panel, now without the member, and pushed its address
+    expect(page.get_by_role("heading", name=re.compile(r"归并组 #\d+（2 人次）"))).to_be_visible()
+    expect(page).to_have_url(re.compile(r"/staff/clusters/\d+\?saved=1$"))
     undo = page.get_by_role("button", name="撤销我上一步的移出")
     expect(undo).to_be_visible()
     j.shot("cluster-undo", element=page.locator("#cluster-panel"))
     undo.click()
-    expect(page.get_by_text("已撤销上一步操作。")).to_be_visible()  # the split cluster is gone: the list
-    expect(page.get_by_text("3 人次")).to_be_visible()
+    expect(page.get_by_text("已撤销上一步操作。")).to_be_visible()
+    expect(page.get_by_role("heading", name=re.compile(r"归并组 #\d+（3 人次）"))).to_be_visible()
 
     page.goto(f"{county}/staff/drafts/{SLUG}/topics")
     expect(page.get_by_role("heading", name="主题分类", level=1)).to_be_visible()
