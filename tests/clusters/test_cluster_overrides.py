@@ -123,6 +123,7 @@ async def test_review_page_sets_sector_and_article(client, tmp_path: Path) -> No
 
     anonymous = await client.post(url, data={**form, "sector": "法律"}, follow_redirects=False)
     assert anonymous.status_code in (302, 303, 401, 403)
+    assert "第二条" not in (await client.get("/drafts/dog-rules/transparency")).text
     await login(client, "officer_ov", "officer")
     assert (await client.post(url, data={**form, "sector": "法律"})).status_code == 403  # no CSRF token
     page = await client.get(f"/staff/clusters/{cluster}")
@@ -134,6 +135,7 @@ async def test_review_page_sets_sector_and_article(client, tmp_path: Path) -> No
     assert saved.status_code == 303 and saved.headers["location"].endswith(f"#m{teacher}")
     page = await client.get(f"/staff/clusters/{cluster}")
     assert "群体：法律（人工）" in page.text and "条文：第二条（人工）" in page.text
+    assert "第二条" in (await client.get("/drafts/dog-rules/transparency")).text  # public counts follow it too
     bad = await client.post(url, data={**form, "article": "99", "stance": "oppose", "_csrf_token": csrf(client)})
     assert bad.status_code == 422 and "条文" in bad.text
     assert (await tagging.tags_of([teacher]))[teacher].stance.name == "amend"  # the refusal saved nothing
