@@ -104,6 +104,12 @@ async def test_cluster_page_forms_answer_fragments(client: httpx.AsyncClient, tm
     assert plain.status_code == 303 and plain.headers["location"] == "/staff/drafts/dog-rules/clusters?done=1"
     nothing = await client.post(f"/staff/clusters/{oppose}/split", headers=HX, data={"_csrf_token": csrf(client)})
     assert nothing.status_code == 422 and "请勾选" in _fragment(nothing, 'id="cluster-panel"')
+    # a plain undo posted from a cluster's page comes back to that cluster
+    back = await client.post("/staff/drafts/dog-rules/clusters/undo", follow_redirects=False,
+                             data={"cluster": str(oppose), "_csrf_token": csrf(client)})
+    assert back.status_code == 303 and back.headers["location"] == f"/staff/clusters/{oppose}?undone=1"
+    assert await _cluster_of(ids[3]) == new
+    assert "已撤销上一步操作" in (await client.get(back.headers["location"])).text
 
 
 async def test_list_forms_answer_the_list_and_keep_the_filters(client: httpx.AsyncClient, tmp_path: Path) -> None:
