@@ -12,7 +12,15 @@
   var current = -1;
   function refresh() {
     var fresh = reviewItems();
-    if (fresh[0] !== items[0] || fresh.length !== items.length) { items = fresh; current = -1; }
+    if (fresh[0] !== items[0] || fresh.length !== items.length) { items = fresh; current = -1; return; }
+    // htmx may have swapped one item alone (a cluster member's tags): same place, new element
+    for (var i = 0; i < fresh.length; i++) {
+      if (fresh[i] !== items[i]) {
+        items = fresh;
+        if (current >= 0) { items[current].classList.add("review-current"); }
+        return;
+      }
+    }
   }
   function focusItem(i) {
     if (i < 0 || i >= items.length) { return; }

@@ -126,6 +126,10 @@ def test_edits_take_effect(ebike_tax: Taxonomy) -> None:
     assert any(t.name == "通行管理" for t in tax.tag("头盔质量太差"))
     tax.topics.append(Topic("电梯", ["电梯"]))
     assert any(t.name == "电梯" for t in tax.tag("禁止进电梯"))
+    tax.topics[-1].name = "电梯安全"  # a rename is seen at once, though the tags are reused
+    assert [t.name for t in tax.tag("禁止进电梯")] == ["电梯安全"]
+    tax.topics[-1].keywords[0] = "电瓶"  # so is a keyword changed in place
+    assert tax.tag("禁止进电梯") == [] and [t.name for t in tax.tag("电瓶")] == ["电梯安全"]
 
 
 def test_json_round_trip(ebike_tax: Taxonomy) -> None:
@@ -155,7 +159,7 @@ def test_from_dict_cleans_and_rejects() -> None:
 
 
 def test_tag_throughput(ebike_tax: Taxonomy) -> None:
-    """≥ 20,000 texts/s on one core (bench/tagging.py gives the full figure)."""
+    """≥ 20,000 texts per CPU-second (bench/tagging.py gives the full figure)."""
     texts = [
         "我是小区居民，第十二条规定禁止在楼道充电，我支持，但建议给老旧小区设置过渡期。谢谢！",
         "请问电动自行车停放在哪里？小区没有车棚怎么办？外卖骑手的头盔谁来买？",
@@ -164,10 +168,10 @@ def test_tag_throughput(ebike_tax: Taxonomy) -> None:
     ] * 2500
     best = float("inf")
     for _ in range(3):
-        t0 = time.perf_counter()
+        t0 = time.process_time()
         for t in texts:
             ebike_tax.tag(t)
-        best = min(best, time.perf_counter() - t0)
+        best = min(best, time.process_time() - t0)
     assert len(texts) / best >= 20_000
 
 

@@ -152,10 +152,21 @@ class Journey:
         self.page = self.context.new_page()
         self.steps = 0
 
-    def shot(self, step: str, *, full_page: bool = False) -> Path:
+    def shot(self, step: str, *, full_page: bool = False, element: Any = None, upto: Any = None) -> Path:
+        """Photograph the page, or only ``element`` (a locator) — down to the bottom of ``upto`` if given:
+        small images for the guide."""
         self.steps += 1
         path = self.dir / f"{self.steps:02d}-{step}.png"
-        self.page.screenshot(path=str(path), full_page=full_page)
+        if element is not None and upto is not None:
+            box, end = element.bounding_box(), upto.bounding_box()  # relative to the viewport
+            left, top = self.page.evaluate("[window.scrollX, window.scrollY]")
+            self.page.screenshot(path=str(path), full_page=True, clip={
+                "x": box["x"] + left, "y": box["y"] + top, "width": box["width"],
+                "height": end["y"] + end["height"] - box["y"]})
+        elif element is not None:
+            element.screenshot(path=str(path))
+        else:
+            self.page.screenshot(path=str(path), full_page=full_page)
         return path
 
 

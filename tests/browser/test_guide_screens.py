@@ -5,7 +5,8 @@ its worker: clusters and the outbox) and the city station above it (``city``). B
 same published draft; the county has an admin, an officer, office staff of one office, and five
 opinions (three of them the same point). The test then goes role by role:
 
-* the county officer: draft dashboard, keeps the five opinions, QR poster, 意见汇总 → 生成新版本 → 上报, 上报与接收 until the
+* the county officer: cluster review (a member's tags, a split undone, the topics page), draft
+  dashboard, keeps the five opinions, QR poster, 意见汇总 → 生成新版本 → 上报, 上报与接收 until the
   city has it (已送达), 采纳情况 recorded for the three-opinion point;
 * the public, on a phone: the transparency page, the outcomes page, a receipt showing its outcome;
 * the county admin: staff home, 上报与接收 with the admin's forms, offices, an office, 操作记录;
@@ -129,6 +130,50 @@ def _reload_until(page: Any, text: str, seconds: float = 30) -> None:
     expect(page.get_by_text(text).first).to_be_visible()
 
 
+def _review_screens(page: Any, j: Any, county: str) -> None:
+    """Cluster review with htmx: a member's tags saved in place, a split (by keyboard) and its undo, the topics page.
+
+    Everything is put back (the split undone), so the packet that follows still has the 3-opinion point.
+    """
+    page.get_by_role("link", name="查看本组 3 条意见").click()
+    expect(page.get_by_role("heading", name=re.compile(r"归并组 #\d+（3 人次）"))).to_be_visible()
+    cluster_url = page.url
+    members = page.locator("li[data-review-item]")
+    page.keyboard.press("j")
+    page.keyboard.press("j")  # the keyboard cursor is on the second member
+    expect(members.nth(1)).to_have_class(re.compile("review-current"))
+    members.nth(1).locator("summary", has_text="调整标注或移动").click()
+    members.nth(1).get_by_label("立场").select_option(label="修改")
+    members.nth(1).get_by_label("群体").select_option(label="退休人员")
+    members.nth(1).get_by_role("button", name="保存标注").click()
+    # htmx swapped this member alone (a plain post would have reloaded the page with 已保存。)
+    expect(members.nth(1).get_by_text("标注已保存。")).to_be_visible()
+    expect(members.nth(1)).to_contain_text("群体：退休人员（人工）")
+    expect(page).to_have_url(cluster_url)
+    members.nth(1).locator("summary", has_text="调整标注或移动").click()
+    expect(members.nth(1).get_by_role("button", name="保存标注")).to_be_visible()
+    j.shot("cluster-tags", element=members.nth(1))
+
+    # The shortcuts still work on the swapped member: x ticks it, m moves the ticked out as a new group.
+    page.keyboard.press("x")
+    expect(members.nth(1).locator("input[name=opinion]")).to_be_checked()
+    page.keyboard.press("m")
+    # htmx answered this cluster's panel, now without the member, and pushed its address
+    expect(page.get_by_role("heading", name=re.compile(r"归并组 #\d+（2 人次）"))).to_be_visible()
+    expect(page).to_have_url(re.compile(r"/staff/clusters/\d+\?saved=1$"))
+    undo = page.get_by_role("button", name="撤销我上一步的移出")
+    expect(undo).to_be_visible()
+    j.shot("cluster-undo", element=page.locator("#cluster-panel"))
+    undo.click()
+    expect(page.get_by_text("已撤销上一步操作。")).to_be_visible()
+    expect(page.get_by_role("heading", name=re.compile(r"归并组 #\d+（3 人次）"))).to_be_visible()
+
+    page.goto(f"{county}/staff/drafts/{SLUG}/topics")
+    expect(page.get_by_role("heading", name="主题分类", level=1)).to_be_visible()
+    expect(page.get_by_role("heading", name="添加主题")).to_be_visible()
+    j.shot("topics", element=page.locator("main"), upto=page.locator("section.topic").first)
+
+
 def test_guide_screens(stations: Stations, journey) -> None:
     county, city = stations.county.url, stations.city.url
 
@@ -145,6 +190,7 @@ def test_guide_screens(stations: Stations, journey) -> None:
     # The clusters first (the worker groups the three alike opinions), so the packet has the point.
     page.goto(f"{county}/staff/drafts/{SLUG}/clusters")
     _reload_until(page, "3 人次")
+    _review_screens(page, j, county)
 
     page.goto(f"{county}/staff/drafts/{SLUG}")
     page.get_by_role("link", name="数据看板").first.click()

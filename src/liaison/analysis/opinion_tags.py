@@ -24,6 +24,7 @@ SINGLE_KINDS = ("stance", "sector", "article")
 MACHINE_SOURCES = ("rule", "suggestion")
 #: Below this an article suggestion is not worth showing (about one in eight right, see suggest.py).
 SUGGESTION_FLOOR = 0.3
+_STANCE_TAGS: dict[tuple[str, float], Tag] = {}
 
 
 class DraftTagger:
@@ -64,8 +65,11 @@ class DraftTagger:
     def tags(self, text: str, *, version: int = 1, article: int | None = None,
              occupation: str | None = None) -> list[Tag]:
         """Stance, topics, sector and (when the opinion was filed under no article) an article."""
-        stance, confidence = classify_stance(text)
-        out = [Tag(stance, "stance", "rule", confidence)]
+        found = classify_stance(text)
+        stance_tag = _STANCE_TAGS.get(found)
+        if stance_tag is None:  # Tags are immutable: one per (stance, confidence) serves all
+            stance_tag = _STANCE_TAGS[found] = Tag(found[0], "stance", "rule", found[1])
+        out = [stance_tag]
         out.extend(self.taxonomy.tag(text))
         sector = sector_tag(occupation)
         if sector is not None:

@@ -15,10 +15,15 @@ Rules, in order (the first that applies wins):
 7. nothing matched → amend with confidence 0.3 (most opinions propose something).
 
 The confidence is higher when one kind of cue stands alone (0.9) than when a rule had to decide
-between kinds (0.6–0.75). Cue search is plain substring search (C speed): well above 20,000 texts/s.
+between kinds (0.6–0.75). All cues are found in one regex scan (see ``_present``): ~8 µs for a
+130-character opinion where testing each cue took ~22 µs.
 """
 
 from __future__ import annotations
+
+import re
+
+from liaison.analysis.trie import trie_pattern
 
 __all__ = ["STANCES", "classify_stance"]
 
@@ -52,40 +57,80 @@ _SUPPORT = ("支持", "赞成", "同意", "很好", "拥护", "点赞", "非常�
 _NOT_SUPPORT = ("不支持", "不赞成", "不同意", "不赞同", "不满意")
 
 
-def _has(text: str, cues: tuple[str, ...]) -> int:
-    n = 0
-    for c in cues:
-        if c in text:
-            n += 1
-    return n
+# --------------------------------------------------------------------------- one scan for all cues
+#
+# Testing ~140 cues one by one (``cue in text``) cost ~24 µs on a 130-character opinion. Instead one
+# compiled trie regex (:mod:`liaison.analysis.trie`) finds, left to right and without overlaps, the
+# longest cue at each place a cue starts; every cue present in the text is then one of:
+#   * a cue found by the scan, or a cue inside one (``不同意`` holds ``同意``): ``_INSIDE``;
+#   * a cue that starts inside a found cue and runs past its end (``不能`` then ``能否`` in
+#     ``不能否认``): only the few cues listed in ``_STRADDLE`` can, and they are tested directly.
+# A place the scan skipped over has no cue starting there, and the longest cue at a place holds all
+# the shorter ones starting there, so the set found is exactly ``{c for c in cues if c in text}``.
+# The per-category counts are then one sum of packed integers (8 bits per category).
+
+_CATEGORIES = (_STRONG_OPPOSE, _AMEND, _SOFT_AMEND, _WEAK_OPPOSE, _QUESTION, _SUPPORT, _NOT_SUPPORT, _ASKING_AMEND)
+_NEGATIONS = frozenset(_NOT_OPPOSE + _NOT_AMEND)
+_ALL_CUES = frozenset(c for cat in _CATEGORIES for c in cat) | _NEGATIONS
+
+_CUE_RE = re.compile(trie_pattern(_ALL_CUES))
+_INSIDE: dict[str, frozenset[str]] = {w: frozenset(c for c in _ALL_CUES if c in w) for w in _ALL_CUES}
+_STRADDLE: dict[str, tuple[str, ...]] = {
+    w: tuple(sorted(c for c in _ALL_CUES if any(len(c) > len(w) - i and c.startswith(w[i:]) for i in range(1, len(w)))))
+    for w in _ALL_CUES
+}
+_MAY_STRADDLE = frozenset(w for w, s in _STRADDLE.items() if s)
+# cue → its categories packed in one int, 8 bits each, a cue listed twice in a category counting twice
+_CUE_BITS: dict[str, int] = {
+    c: sum(1 << (8 * i) for i, cat in enumerate(_CATEGORIES) for x in cat if x == c) for c in _ALL_CUES
+}
+assert all(len(cat) < 256 for cat in _CATEGORIES)
 
 
-def classify_stance(text: str) -> tuple[str, float]:
-    """``(stance, confidence)`` for an opinion; stance is one of :data:`STANCES`."""
-    if not text:
-        return "amend", 0.3
-    t = text
+def _present(text: str) -> set[str]:
+    """Every cue of :data:`_ALL_CUES` that occurs in ``text``."""
+    found = set(_CUE_RE.findall(text))
+    present: set[str] = set().union(*map(_INSIDE.__getitem__, found))
+    if not found.isdisjoint(_MAY_STRADDLE):
+        for w in found & _MAY_STRADDLE:
+            for c in _STRADDLE[w]:
+                if c not in present and c in text:
+                    present |= _INSIDE[c]
+    return present
+
+
+def _strip_negations(t: str) -> str:
     for neg in _NOT_OPPOSE:
         if neg in t:
             t = t.replace(neg, "，")
     for neg in _NOT_AMEND:
         if neg in t:
             t = t.replace(neg, "负担" if "负担" in neg else "，")
-    strong = _has(t, _STRONG_OPPOSE)
-    amend = _has(t, _AMEND)
-    soft = _has(t, _SOFT_AMEND)
-    weak = _has(t, _WEAK_OPPOSE)
-    question = _has(t, _QUESTION)
-    support = _has(t, _SUPPORT)
+    return t
+
+
+def classify_stance(text: str) -> tuple[str, float]:
+    """``(stance, confidence)`` for an opinion; stance is one of :data:`STANCES`."""
+    if not text:
+        return "amend", 0.3
+    present = _present(text)
+    if not present.isdisjoint(_NEGATIONS):  # rare: negations are replaced, then cues found afresh
+        present = _present(_strip_negations(text))
+    # how many cues of each category are present (each listing counts), unpacked
+    packed = sum(map(_CUE_BITS.__getitem__, present))
+    strong = packed & 255
+    amend = (packed >> 8) & 255
+    soft = (packed >> 16) & 255
+    weak = (packed >> 24) & 255
+    question = (packed >> 32) & 255
+    support = (packed >> 40) & 255
+    not_support = (packed >> 48) & 255
+    asking = (packed >> 56) & 255
     if support:
-        for neg in _NOT_SUPPORT:
-            if neg in t:
-                support -= 1
-        support = max(support, 0)
+        support = max(support - not_support, 0)
     if strong:
         return "oppose", 0.9 if not support else 0.75
     if amend:
-        asking = _has(t, _ASKING_AMEND)
         if question and asking == amend:
             # only 能否/是否可以/希望 plus a question mark: a request put as a question
             return ("question", 0.6) if not weak else ("oppose", 0.6)

@@ -22,6 +22,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from liaison.analysis.trie import trie_pattern as _trie_pattern
+
 __all__ = [
     "SECTORS",
     "TAG_KINDS",
@@ -60,34 +62,6 @@ class Topic:
 
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "keywords": list(self.keywords)}
-
-
-# --------------------------------------------------------------------------- trie regex
-
-
-def _trie_pattern(words: Iterable[str]) -> str:
-    """A regex matching any of ``words``, longest first at each position, factored as a trie
-    (so the engine tests one branch per character instead of every keyword)."""
-    trie: dict[str, Any] = {}
-    for w in words:
-        if not w:
-            continue
-        node = trie
-        for ch in w:
-            node = node.setdefault(ch, {})
-        node[""] = True
-
-    def build(node: dict[str, Any]) -> str:
-        end = "" in node
-        branches = [re.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch != ""]
-        if not branches:
-            return ""
-        if len(branches) == 1 and not end:
-            return branches[0]
-        body = "(?:" + "|".join(branches) + ")"
-        return body + "?" if end else body
-
-    return build(trie)
 
 
 # --------------------------------------------------------------------------- taxonomy
@@ -138,7 +112,7 @@ class Taxonomy:
     def __init__(self, topics: Iterable[Topic] = ()):
         self.topics: list[Topic] = list(topics)
         self._lock = threading.Lock()
-        self._compiled: tuple[tuple[tuple[str, ...], ...], re.Pattern[str] | None, dict[str, tuple[int, ...]]] | None = None
+        self._compiled: _Compiled | None = None
 
     def __repr__(self) -> str:
         return f"Taxonomy({[t.name for t in self.topics]!r})"
@@ -261,12 +235,14 @@ class Taxonomy:
 
     # ------------------------------------------------------------------ tagging
 
-    def _compile(self) -> tuple[tuple[tuple[str, ...], ...], re.Pattern[str] | None, dict[str, tuple[int, ...]]]:
-        snapshot = tuple(tuple(t.keywords) for t in self.topics)
+    def _compile(self) -> _Compiled:
+        # The keyword lists are compared with what was compiled on every call (under a µs), so
+        # topics edited in place (``tax.topics[2].keywords.append(...)``) take effect at once.
         compiled = self._compiled
-        if compiled is not None and compiled[0] == snapshot:
+        if compiled is not None and compiled.keywords == [t.keywords for t in self.topics]:
             return compiled
         with self._lock:
+            snapshot = [list(t.keywords) for t in self.topics]
             owners: dict[str, list[int]] = {}
             for i, kws in enumerate(snapshot):
                 for k in kws:
@@ -275,7 +251,7 @@ class Taxonomy:
                         if i not in owners[k]:
                             owners[k].append(i)
             pattern = re.compile(_trie_pattern(owners)) if owners else None
-            compiled = (snapshot, pattern, {k: tuple(v) for k, v in owners.items()})
+            compiled = _Compiled(snapshot, pattern, {k: tuple(v) for k, v in owners.items()})
             self._compiled = compiled
         return compiled
 
@@ -286,31 +262,61 @@ class Taxonomy:
         one → 0.6 (0.5 for a one- or two-character keyword), two → 0.8, three or more → 0.9;
         repeated hits of the same keyword add 0.02 each, to 0.95 at most.
         """
-        _, pattern, owners = self._compile()
+        compiled = self._compile()
+        pattern = compiled.pattern
         if pattern is None or not text:
             return []
         found = pattern.findall(text)
         if not found:
             return []
+        owners = compiled.owners
         distinct: dict[int, set[str]] = {}
         hits: dict[int, int] = {}
         for kw in found:
             for i in owners[kw]:
-                distinct.setdefault(i, set()).add(kw)
-                hits[i] = hits.get(i, 0) + 1
+                if i in distinct:
+                    distinct[i].add(kw)
+                    hits[i] += 1
+                else:
+                    distinct[i] = {kw}
+                    hits[i] = 1
+        topics = self.topics
+        made = compiled.tags
         out: list[Tag] = []
         for i, kws in distinct.items():
             k = len(kws)
             if k >= 3:
-                conf = 0.9
+                base = 0.9
             elif k == 2:
-                conf = 0.8
+                base = 0.8
             else:
-                conf = 0.5 if len(next(iter(kws))) <= 2 else 0.6
-            conf = min(0.95, conf + 0.02 * (hits[i] - k))
-            out.append(Tag(self.topics[i].name, "topic", "rule", round(conf, 2)))
-        out.sort(key=lambda t: (-t.confidence, t.name))
+                base = 0.5 if len(next(iter(kws))) <= 2 else 0.6
+            # Tags are immutable: one per (name, confidence) is made and handed out again.
+            key = (topics[i].name, base, min(hits[i] - k, 25))  # from 23 repeats on, 0.95
+            tag = made.get(key)
+            if tag is None:
+                conf = min(0.95, base + 0.02 * (hits[i] - k))
+                tag = made[key] = Tag(key[0], "topic", "rule", round(conf, 2))
+            out.append(tag)
+        if len(out) > 1:
+            out.sort(key=_tag_order)
         return out
+
+
+class _Compiled:
+    """A taxonomy's keywords as compiled: the trie regex, each keyword's topics, and the tags made."""
+
+    __slots__ = ("keywords", "pattern", "owners", "tags")
+
+    def __init__(self, keywords: list[list[str]], pattern: re.Pattern[str] | None, owners: dict[str, tuple[int, ...]]):
+        self.keywords = keywords
+        self.pattern = pattern
+        self.owners = owners
+        self.tags: dict[tuple[str, float, int], Tag] = {}
+
+
+def _tag_order(t: Tag) -> tuple[float, str]:
+    return (-t.confidence, t.name)
 
 
 _GENERAL_SECTION_TITLES = frozenset({"一般规定", "总则", "附则", "其他规定"})

@@ -264,13 +264,18 @@ async def rebuild(analyzer: Analyzer, draft_id: int, *, actor: str) -> int:
 
 
 async def list_clusters(draft_id: int, *, min_size: int = 2, topic: str | None = None,
-                        stance: str | None = None) -> list[dict[str, Any]]:
-    """Clusters of at least ``min_size``, largest first; with ``topic``/``stance``, only those with
-    members so tagged (``matching`` = how many), whatever their size."""
+                        stance: str | None = None, sector: str | None = None,
+                        article: str | None = None) -> list[dict[str, Any]]:
+    """Clusters of at least ``min_size``, largest first; with ``topic``/``stance``/``sector``/``article``
+    (a number, or :data:`tagging.NONE` for 总体意见), only those with members so tagged (``matching``
+    = how many), whatever their size. People's tags win over the machine's here as everywhere."""
     wanted: set[int] | None = None
-    for kind, value in (("topic", topic), ("stance", stance)):
+    for kind, value in (("topic", topic), ("stance", stance), ("sector", sector), ("article", article)):
         if value:
-            found = await tagging.opinions_tagged(draft_id, kind, value)
+            if kind == "article":
+                found = await tagging.opinions_on_article(draft_id, None if value == tagging.NONE else int(value))
+            else:
+                found = await tagging.opinions_tagged(draft_id, kind, value)
             wanted = found if wanted is None else wanted & found
     matching: dict[int, int] = {}
     if wanted is not None:

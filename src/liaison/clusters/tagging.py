@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from liaison.analysis.opinion_tags import MACHINE_SOURCES, STANCES, DraftTagger, EffectiveTags, effective_tags
-from liaison.analysis.tags import Tag, Taxonomy, Topic, suggest_keywords
+from liaison.analysis.tags import SECTORS, Tag, Taxonomy, Topic, suggest_keywords
 from liaison.audit import service as audit
 from liaison.clusters.tables import OpinionTag, TopicTaxonomy
 from liaison.core.errors import Conflict, Invalid, NotFound
@@ -27,14 +27,20 @@ from liaison.opinions.tables import Contributor, Opinion
 from liaison.i18n import N_, Labels
 
 __all__ = [
-    "STANCE_LABELS", "TagCache", "add_keyword", "clear_machine_tags", "delete_topic", "keyword_suggestions",
-    "mark_tagged", "opinions_tagged", "retag_pending", "retag_progress", "retag_step", "retag_topics",
-    "save_topic", "set_stance", "set_topics", "tag_batch", "tags_of",
+    "NONE", "SECTOR_NAMES", "STANCE_LABELS", "TagCache", "add_keyword", "article_numbers", "article_overrides",
+    "clear_machine_tags", "delete_topic", "effective_article", "keyword_suggestions", "mark_tagged",
+    "opinions_on_article", "opinions_tagged", "recount_articles", "retag_pending", "retag_progress", "retag_step",
+    "retag_topics", "save_topic", "set_article", "set_sector", "set_stance", "set_topics", "tag_batch", "tags_of",
     "taxonomy_of",
 ]
 
 log = logging.getLogger("liaison.tagging")
 STANCE_LABELS = Labels({"support": N_("支持"), "oppose": N_("反对"), "amend": N_("修改"), "question": N_("疑问")})
+#: A person's "no sector" / "no article (总体意见)": the value of their row, so it wins over the
+#: machine's like any person's choice (a person row with confidence 0 would let the machine's show).
+NONE = "none"
+#: The sectors a person can choose: the machine's vocabulary, so filters see one set of names.
+SECTOR_NAMES: tuple[str, ...] = tuple(SECTORS)
 _COLUMNS = ["opinion", "draft", "kind", "value", "source", "confidence", "decided_by", "decided_at"]
 _CHUNK = 1000
 RETAG_STEP = 2000  # opinions re-tagged per transaction after a taxonomy edit
@@ -447,3 +453,129 @@ async def set_topics(opinion_id: int, chosen: Iterable[str], actor: str) -> None
                           [(opinion_id, draft_id, "topic", v, "person", conf, actor, now) for v, conf in decisions])
         await audit.record("opinion", opinion_id, "tag_topics", actor, before={"topics": before},
                            after={"topics": sorted(chosen_set)})
+
+
+# ---------------------------------------------------------------- sector and article
+
+
+def effective_article(filed: int | None, tags: EffectiveTags) -> int | None:
+    """The article an opinion is about: a person's choice, else the one it was filed under, else the
+    machine's (named or suggested) — None is 总体意见. Packets group by the first two only."""
+    if tags.article is not None and tags.article.source == "person":
+        return None if tags.article.name == NONE else int(tags.article.name)
+    if filed is not None:
+        return filed
+    return int(tags.article.name) if tags.article is not None and tags.article.name.isdigit() else None
+
+
+async def article_numbers(draft_id: int) -> set[int]:
+    """Article numbers of any version of the draft (an opinion may be about an older version)."""
+    versions = [v["id"] for v in await DraftVersion.select(DraftVersion.id).where(DraftVersion.draft == draft_id).run()]
+    if not versions:
+        return set()
+    return {a["number"] for a in await DraftArticle.select(DraftArticle.number).where(
+        DraftArticle.version.is_in(versions)).run()}
+
+
+async def _set_single(opinion_id: int, kind: str, value: str, actor: str, shown: str | None,
+                      shown_source: str | None) -> bool:
+    """Store a person's sector or article for an opinion unless it is what the page already showed
+    (``shown``: the effective value before, from ``shown_source``): a form saved for the stance alone
+    must not turn the machine's sector into a person's decision. Audited with before and after;
+    returns whether stored."""
+    if value == (shown if shown is not None else NONE):
+        return False
+    draft_id = await _opinion_draft(opinion_id)
+    async with transaction():
+        mine = (OpinionTag.opinion == opinion_id) & (OpinionTag.kind == kind)
+        await OpinionTag.delete().where(mine & ((OpinionTag.source == "person") | (OpinionTag.value == value))).run()
+        await OpinionTag.insert(OpinionTag(opinion=opinion_id, draft=draft_id, kind=kind, value=value,
+                                           source="person", confidence=1.0, decided_by=actor)).run()
+        await audit.record("opinion", opinion_id, f"tag_{kind}", actor,
+                           before={kind: shown, "source": shown_source},
+                           after={kind: None if value == NONE else value, "source": "person"})
+    return True
+
+
+async def set_sector(opinion_id: int, sector: str, actor: str) -> bool:
+    """A person's sector for an opinion's contributor (one of :data:`SECTOR_NAMES`, or :data:`NONE`)."""
+    sector = sector.strip()
+    if sector not in (*SECTOR_NAMES, NONE):
+        raise Invalid(f"群体只能从列表中选择：{'、'.join(SECTOR_NAMES)}，或“不标注”", field="sector")
+    current = (await tags_of([opinion_id]))[opinion_id].sector
+    shown = current.name if current is not None and current.name != NONE else None
+    return await _set_single(opinion_id, "sector", sector, actor, shown, current.source if current else None)
+
+
+async def set_article(opinion_id: int, article: str, actor: str) -> bool:
+    """A person's article for an opinion: a number of the draft, or 总体意见 (:data:`NONE`).
+
+    It wins over the article the opinion was filed under (which stays as filed) wherever opinions
+    are grouped by article: the cluster filters, the packet and the dashboard counts.
+    """
+    text = article.strip().lstrip("第").rstrip("条").strip()
+    row = await Opinion.select(Opinion.draft, Opinion.article).where(Opinion.id == opinion_id).first().run()
+    if row is None:
+        raise NotFound(f"意见 {opinion_id} 不存在", field="opinion")
+    if text in (NONE, "总体意见", "general"):
+        value = NONE
+    elif text.isdigit() and int(text) in await article_numbers(row["draft"]):
+        value = str(int(text))
+    else:
+        raise Invalid(f"条文“{article[:10]}”不在本草案中：请选择条文编号或“总体意见”", field="article")
+    tags = (await tags_of([opinion_id]))[opinion_id]
+    shown = effective_article(row["article"], tags)
+    person = tags.article is not None and tags.article.source == "person"
+    source = tags.article.source if tags.article is not None and (person or row["article"] is None) else (
+        "filed" if row["article"] is not None else None)
+    return await _set_single(opinion_id, "article", value, actor, None if shown is None else str(shown), source)
+
+
+async def article_overrides(draft_id: int) -> dict[int, tuple[int | None, int | None]]:
+    """Opinions of the draft whose article a person chose: opinion → (filed article, chosen article)."""
+    rows = await OpinionTag.select(OpinionTag.opinion, OpinionTag.value, OpinionTag.opinion.article).where(
+        (OpinionTag.draft == draft_id) & (OpinionTag.kind == "article") & (OpinionTag.source == "person")
+        & (OpinionTag.confidence > 0)).order_by(OpinionTag.id).run()
+    return {r["opinion"]: (r["opinion.article"], None if r["value"] == NONE else int(r["value"])) for r in rows}
+
+
+async def recount_articles(draft_id: int, counts: dict[int | None, int]) -> dict[int | None, int]:
+    """Counts of all the draft's opinions by filed article (``GROUP BY article``), corrected by
+    people's choices: a handful of rows, so the count itself stays one SQL query."""
+    out = dict(counts)
+    for filed, chosen in (await article_overrides(draft_id)).values():
+        if filed == chosen:
+            continue
+        out[filed] = out.get(filed, 0) - 1
+        if out[filed] <= 0:
+            out.pop(filed)
+        out[chosen] = out.get(chosen, 0) + 1
+    return out
+
+
+async def opinions_on_article(draft_id: int, number: int | None) -> set[int]:
+    """Opinions of a draft whose :func:`effective_article` is ``number`` (None: 总体意见)."""
+    overrides = await article_overrides(draft_id)
+    filed = await Opinion.select(Opinion.id, Opinion.article).where(
+        (Opinion.draft == draft_id) & (Opinion.article.is_null() if number is None else Opinion.article == number)
+    ).run()
+    found = {r["id"] for r in filed}
+    # unfiled opinions: the machine's article tag decides, unless a person's does
+    machine = await OpinionTag.select(OpinionTag.opinion, OpinionTag.value, OpinionTag.confidence).where(
+        (OpinionTag.draft == draft_id) & (OpinionTag.kind == "article") & OpinionTag.source.is_in(list(MACHINE_SOURCES))
+        & OpinionTag.opinion.article.is_null()).run()
+    best: dict[int, tuple[float, str]] = {}
+    for r in machine:
+        if r["opinion"] not in best or r["confidence"] > best[r["opinion"]][0]:
+            best[r["opinion"]] = (r["confidence"], r["value"])
+    for oid, (_, value) in best.items():
+        if number is None:
+            found.discard(oid)
+        elif value == str(number):
+            found.add(oid)
+    for oid, (_, chosen) in overrides.items():
+        if chosen == number:
+            found.add(oid)
+        else:
+            found.discard(oid)
+    return found

@@ -165,7 +165,9 @@ async def draft_stats(draft: DraftView, tz: ZoneInfo, now: datetime | None = Non
     s.by_office = await _named(await _grouped(Opinion.office, draft.id), Office, NO_OFFICE)
     s.by_volunteer = [kv for kv in await _named(await _grouped(Opinion.volunteer, draft.id), Volunteer, NO_VOLUNTEER)
                       if kv[0] != NO_VOLUNTEER]
-    article_counts = await _grouped(Opinion.article, draft.id)
+    from liaison.clusters.tagging import recount_articles
+
+    article_counts = await recount_articles(draft.id, await _grouped(Opinion.article, draft.id))
     s.general = article_counts.get(None, 0)
     s.articles, s.stance_sampled = await _articles(draft, article_counts)
 

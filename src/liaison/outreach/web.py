@@ -63,11 +63,16 @@ async def qr_download(request: Request, slug: FromPath[str], filename: FromPath[
 async def transparency(slug: FromPath[str]) -> Template:
     """What was received and what happens with it, for everyone: counts only, no personal data."""
     draft = await drafts.get_draft(slug, public=True)
-    rows = await Opinion.select(Opinion.article, Opinion.channel, Opinion.status).where(Opinion.draft == draft.id).run()
+    from liaison.clusters.tagging import article_overrides
+
+    rows = await Opinion.select(Opinion.id, Opinion.article, Opinion.channel, Opinion.status).where(
+        Opinion.draft == draft.id).run()
     kept = [r for r in rows if r["status"] != "set_aside"]
+    chosen = {oid: article for oid, (_, article) in (await article_overrides(draft.id)).items()}
     by_article: dict[int | None, int] = {}
-    for r in kept:
-        by_article[r["article"]] = by_article.get(r["article"], 0) + 1
+    for r in kept:  # by the article staff placed it under, as in the packet
+        article = chosen.get(r["id"], r["article"])
+        by_article[article] = by_article.get(article, 0) + 1
     articles = [(article_label(n), c)
                 for n, c in sorted(by_article.items(), key=lambda kv: (kv[0] is not None, kv[0] or 0))]
     channels: dict[str, int] = {}

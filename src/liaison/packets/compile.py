@@ -18,6 +18,7 @@ from liaison.accounts.services import CurrentUser
 from liaison.analysis.stance import classify_stance
 from liaison.audit import service as audit
 from liaison.clusters.tables import Cluster, ClusterMember
+from liaison.clusters.tagging import article_overrides
 from liaison.config import DEFAULT_STATION_NAME
 from liaison.core.errors import Forbidden, Invalid, NotFound
 from liaison.db import transaction
@@ -131,7 +132,7 @@ async def _load(draft_id: int, before: datetime,
         Opinion.id, Opinion.article, Opinion.text, Opinion.suggestion, Opinion.reason, Opinion.channel,
         Opinion.status, Opinion.office, Opinion.activity,
     ).where((Opinion.draft == draft_id) & (Opinion.created_at <= before)).order_by(Opinion.id).run()
-    below = await weights_for([r["id"] for r in rows if r["channel"] == STATION_CHANNEL])
+    below = await weights_for(draft_id) if any(r["channel"] == STATION_CHANNEL for r in rows) else {}
     statuses: Counter[str] = Counter()
     for r in rows:
         statuses[r["status"]] += below[r["id"]][0] if r["id"] in below else 1
@@ -161,8 +162,11 @@ async def _load(draft_id: int, before: datetime,
         c["id"]: c for c in await Cluster.select(Cluster.id, Cluster.summary, Cluster.representative).where(
             Cluster.draft == draft_id).run()
     }
+    # A person's article choice on the review screen places the opinion (the filed one stays stored).
+    chosen = {oid: article for oid, (_, article) in (await article_overrides(draft_id)).items()}
     opinions = [
-        _Opinion(id=r["id"], article=r["article"], text=r["text"], suggestion=r["suggestion"], reason=r["reason"],
+        _Opinion(id=r["id"], article=chosen.get(r["id"], r["article"]), text=r["text"], suggestion=r["suggestion"],
+                 reason=r["reason"],
                  channel=r["channel"], status=r["status"], office=offices.get(r["office"]) if r["office"] else None,
                  activity=activities.get(r["activity"]) if r["activity"] else None,
                  contributor=contributors.get(r["id"]), **_below(below.get(r["id"])))

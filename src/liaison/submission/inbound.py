@@ -172,12 +172,13 @@ async def _fold(inbound_id: int, packet: Packet) -> bool:
                      now, now))
     await db.bulk_insert(Opinion, ["draft", "version", "article", "receipt", "text", "suggestion", "reason",
                                    "channel", "status", "text_hash", "import_key", "created_at", "updated_at"], rows)
-    made = await Opinion.select(Opinion.id, Opinion.import_key).where(
-        Opinion.import_key.like(f"inbound:{inbound_id}:%")).run()
-    for row in made:
-        point_id = row["import_key"].rsplit(":", 1)[1]
-        await InboundPoint.update({InboundPoint.opinion: row["id"]}).where(
-            (InboundPoint.inbound == inbound_id) & (InboundPoint.point_id == point_id)).run()
+    # One statement links every point to its opinion (a packet can hold thousands of points;
+    # an UPDATE per point cost one round trip each). The import key names the point.
+    await InboundPoint.raw(
+        "UPDATE inbound_points SET opinion = (SELECT o.id FROM opinions o"
+        " WHERE o.import_key = {} || inbound_points.point_id) WHERE inbound = {}",
+        f"inbound:{inbound_id}:", inbound_id,
+    ).run()
     await InboundPacket.update({InboundPacket.folded_into: draft["id"]}).where(InboundPacket.id == inbound_id).run()
     return True
 
@@ -213,13 +214,15 @@ async def list_inbound(limit: int = 200) -> list[dict[str, Any]]:
     ).order_by(InboundPacket.id, ascending=False).limit(limit).run()
 
 
-async def weights_for(opinion_ids: list[int]) -> dict[int, tuple[int, int, str, dict[str, int], list[str]]]:
-    """For opinions that stand for a lower station's point: (count, people, station, offices, activities)."""
-    if not opinion_ids:
-        return {}
+async def weights_for(draft_id: int) -> dict[int, tuple[int, int, str, dict[str, int], list[str]]]:
+    """For the draft's opinions that stand for a lower station's point: (count, people, station, offices, activities).
+
+    Selected by draft, not by a list of opinion ids: a city draft can hold tens of thousands
+    of received points, more than either engine accepts as bound parameters of one IN list.
+    """
     rows = await InboundPoint.select(
         InboundPoint.opinion, InboundPoint.opinion_count, InboundPoint.people, InboundPoint.station_name,
         InboundPoint.offices, InboundPoint.activities,
-    ).where(InboundPoint.opinion.is_in(opinion_ids)).output(load_json=True).run()
+    ).where(InboundPoint.opinion.draft == draft_id).output(load_json=True).run()
     return {r["opinion"]: (r["opinion_count"], r["people"], r["station_name"], r["offices"] or {}, r["activities"] or [])
             for r in rows}
