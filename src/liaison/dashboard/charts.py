@@ -117,8 +117,9 @@ def bar_chart(items: list[tuple[str, int]], title: str) -> str:
     for i, (name, value) in enumerate(items):
         y = top + i * row
         w = bar_max * value / peak
+        tip = _("%(name)s：%(value)s") % {"name": name, "value": value}
         parts.append(
-            f"<g><title>{_e(_('%(name)s：%(value)s') % {'name': name, 'value': value})}</title>"
+            f"<g><title>{_e(tip)}</title>"
             f'<text x="{label_w - 8}" y="{y + 20}" font-size="14" text-anchor="end">{_e(_short(name, 11))}</text>'
             f'<rect x="{label_w}" y="{y + 6}" width="{max(w, 1 if value else 0):.1f}" height="{row - 10}" '
             f'fill="{_ACCENT}" rx="2"/>'
