@@ -170,3 +170,32 @@ async def test_service_errors_follow_the_locale(client: httpx.AsyncClient) -> No
     missing = await client.get("/api/v1/drafts/nope/outcomes")
     assert missing.status_code == 404
     assert missing.json()["error"]["message"] == "Draft nope not found"
+
+
+@pytest.mark.db
+async def test_staff_home_and_draft_dashboard_in_english(client: httpx.AsyncClient) -> None:
+    """The staff pages of i18n-b, charts included (their text is built in Python), follow the locale."""
+    from conftest import login
+
+    slug = await published_draft()
+    posted = await client.post(f"/api/v1/drafts/{slug}/opinions", json={"text": "支持第三条", "article": 3})
+    assert posted.status_code == 201, posted.text
+    await login(client, "officer_en", "officer")
+    client.cookies.set("liaison_lang", "en")
+
+    home = (await client.get("/staff")).text
+    assert "Hello, " in home and "Import a new draft" in home and "Screen opinions" in home
+    assert "Closes December 31, 2099" in home
+    for chinese in ("您好", "导入新草案", "整理意见", "年度统计", "截止"):
+        assert chinese not in home, chinese
+
+    page = await client.get(f"/staff/drafts/{slug}/dashboard")
+    assert page.status_code == 200, page.text
+    dash = page.text
+    assert "Dashboard: 某市养犬管理条例（草案）" in dash  # the draft's title is data and stays as written
+    assert "Days left (closes December 31, 2099)" in dash and "Opinions over time" in dash
+    assert 'aria-label="Opinions received per day: ' in dash  # a chart title translated in Python
+    assert "第三条: 1 opinion, " in dash and "第一条: 0 opinions" in dash  # heat-strip tips, plural forms
+    assert "No feedback packet compiled yet." in dash
+    for chinese in ("数据看板", "剩余天数", "意见数量变化", "每日收到的意见", "条意见", "还没有生成意见汇总", "按状态"):
+        assert chinese not in dash, chinese
