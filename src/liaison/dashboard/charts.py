@@ -65,7 +65,7 @@ def line_chart(points: list[tuple[date, int]], title: str) -> str:
     width, height = 600, 220
     left, right, top, bottom = 44, 12, 14, 34
     plot_w, plot_h = width - left - right, height - top - bottom
-    peak = max(v for _, v in points) or 1
+    peak = max(v for _label, v in points) or 1
     n = len(points)
 
     def x(i: int) -> float:
@@ -74,7 +74,7 @@ def line_chart(points: list[tuple[date, int]], title: str) -> str:
     def y(v: int) -> float:
         return top + plot_h - plot_h * v / peak
 
-    coords = " ".join(f"{x(i):.1f},{y(v):.1f}" for i, (_, v) in enumerate(points))
+    coords = " ".join(f"{x(i):.1f},{y(v):.1f}" for i, (_label, v) in enumerate(points))
     base = top + plot_h
     anchor = ' text-anchor="middle"' if n == 1 else ""
     parts = [
@@ -97,7 +97,7 @@ def line_chart(points: list[tuple[date, int]], title: str) -> str:
                 "date": format_date_for(d, locale), "num": v}
             parts.append(f'<circle cx="{x(i):.1f}" cy="{y(v):.1f}" r="2.5" fill="{_ACCENT}">'
                          f"<title>{_e(tip)}</title></circle>")
-    total = sum(v for _, v in points)
+    total = sum(v for _label, v in points)
     label = _("%(title)s：%(start)s 至 %(end)s 共 %(total)s 条，单日最多 %(peak)s 条") % {
         "title": title, "start": points[0][0].isoformat(), "end": points[-1][0].isoformat(),
         "total": total, "peak": peak}
@@ -111,7 +111,7 @@ def bar_chart(items: list[tuple[str, int]], title: str) -> str:
     width, row = 600, 30
     label_w, value_w, top = 170, 56, 6
     bar_max = width - label_w - value_w
-    peak = max(v for _, v in items) or 1
+    peak = max(v for _label, v in items) or 1
     height = top * 2 + row * len(items)
     parts = []
     for i, (name, value) in enumerate(items):
@@ -154,7 +154,7 @@ def heat_strip(cells: list[tuple[str, int, float]], title: str, *, per_row: int 
     cols = min(per_row, len(cells))
     rows = -(-len(cells) // per_row)
     width, height = cols * step + gap, rows * step + gap
-    peak = max(c for _, c, _ in cells) or 1
+    peak = max(c for _label, c, _share in cells) or 1
     parts = [
         '<defs><pattern id="hs-hatch" width="5" height="5" patternUnits="userSpaceOnUse" '
         'patternTransform="rotate(45)"><line x1="0" y1="0" x2="0" y2="5" stroke="#000" stroke-width="1.6"/>'

@@ -68,7 +68,7 @@ async def transparency(slug: FromPath[str]) -> Template:
     rows = await Opinion.select(Opinion.id, Opinion.article, Opinion.channel, Opinion.status).where(
         Opinion.draft == draft.id).run()
     kept = [r for r in rows if r["status"] != "set_aside"]
-    chosen = {oid: article for oid, (_, article) in (await article_overrides(draft.id)).items()}
+    chosen = {oid: article for oid, (_source, article) in (await article_overrides(draft.id)).items()}
     by_article: dict[int | None, int] = {}
     for r in kept:  # by the article staff placed it under, as in the packet
         article = chosen.get(r["id"], r["article"])

@@ -163,7 +163,7 @@ async def _load(draft_id: int, before: datetime,
             Cluster.draft == draft_id).run()
     }
     # A person's article choice on the review screen places the opinion (the filed one stays stored).
-    chosen = {oid: article for oid, (_, article) in (await article_overrides(draft_id)).items()}
+    chosen = {oid: article for oid, (_source, article) in (await article_overrides(draft_id)).items()}
     opinions = [
         _Opinion(id=r["id"], article=chosen.get(r["id"], r["article"]), text=r["text"], suggestion=r["suggestion"],
                  reason=r["reason"],
