@@ -41,7 +41,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from piccolo.engine.postgres import PostgresEngine
-from piccolo.engine.sqlite import SQLiteEngine
+from piccolo.engine.sqlite import SQLiteEngine, convert_datetime_in
 
 from liaison import db
 from liaison.core.errors import DomainError, TooManyRequests
@@ -177,11 +177,11 @@ class _Plan:
                 self.first_in_batch[key] = index
             self.to_insert.append(index)
 
-    def opinion_row(self, index: int, receipt: str) -> tuple[Any, ...]:
+    def opinion_row(self, index: int, receipt: str, at: Any) -> tuple[Any, ...]:
         item = self.batch[index]
         return (item.draft, item.version, item.article, receipt, item.text, item.suggestion, item.reason,
                 item.channel, item.office, item.volunteer, item.activity, "unscreened", "", item.text_hash,
-                item.client_key, None, item.entered_by, self.now, self.now)
+                item.client_key, None, item.entered_by, at, at)
 
     @staticmethod
     def audit_after(item: PendingOpinion) -> str:
@@ -256,9 +256,10 @@ def _write_batch_sqlite(conn: sqlite3.Connection, batch: list[PendingOpinion], n
         "AND created_at >= ?", plan.dedupe_hashes(), plan.now - DEDUPE_WINDOW,
     ))
     receipts = _sqlite_receipts(conn, len(plan.to_insert))
+    now = convert_datetime_in(plan.now)  # piccolo's adapter, applied once instead of twice a row
     if receipts:
         conn.executemany(_insert_sql("opinions", OPINION_COLUMNS),
-                         [plan.opinion_row(i, r) for i, r in zip(plan.to_insert, receipts, strict=True)])
+                         [plan.opinion_row(i, r, now) for i, r in zip(plan.to_insert, receipts, strict=True)])
     ids = dict(_fetch_in(conn, "SELECT receipt, id FROM opinions WHERE receipt IN ({})", receipts))
     contributors: list[tuple[Any, ...]] = []
     audits: list[tuple[Any, ...]] = []
@@ -266,9 +267,9 @@ def _write_batch_sqlite(conn: sqlite3.Connection, batch: list[PendingOpinion], n
         item = batch[index]
         plan.results[index] = Stored(ids[receipt], receipt)
         if (c := item.contributor) is not None:
-            contributors.append((ids[receipt], c.name, c.phone, c.region, c.occupation, plan.now, NOTICE_VERSION))
+            contributors.append((ids[receipt], c.name, c.phone, c.region, c.occupation, now, NOTICE_VERSION))
         if item.actor:
-            audits.append((plan.now, item.actor, "opinion", str(ids[receipt]), "create", "{}", plan.audit_after(item)))
+            audits.append((now, item.actor, "opinion", str(ids[receipt]), "create", "{}", plan.audit_after(item)))
     if contributors:
         conn.executemany(_insert_sql("contributors", CONTRIBUTOR_COLUMNS), contributors)
     if audits:
