@@ -134,7 +134,7 @@ async def test_postgres_batch_planned_while_the_previous_one_writes(database: st
         loop = asyncio.get_running_loop()
         first = [await _pending("甲"), await _pending("乙")]
         plan1, receipts1 = await writer._plan_postgres(conn, first, time.time())
-        previous = writer._InFlight(plan1, receipts1[0], loop.create_future())
+        previous = writer._InFlight(plan1, receipts1, loop.create_future())
 
         # Not yet written: client-a has 2 of 3 → the repeat of 甲 is allowed (and counts), 丙 is refused.
         second = [await _pending("甲"), await _pending("丙"), await _pending("甲", client="client-b")]
@@ -152,7 +152,13 @@ async def test_postgres_batch_planned_while_the_previous_one_writes(database: st
         previous.done.set_result(None)
         assert plan2.results[0].result() == writer.Stored(plan1.results[0].id, receipts1[0], duplicate=True)  # type: ignore[union-attr]
 
-        failed = writer._InFlight(plan3, "NOTSTORE", loop.create_future())
+        # A code the previous batch found taken is an older row: its timestamp tells it apart.
+        unwritten, _ = await writer._plan_postgres(conn, [await _pending("己", client="client-d")], time.time() + 1)
+        taken = writer._InFlight(unwritten, [receipts1[0]], loop.create_future())
+        repeat, _ = await writer._plan_postgres(conn, [await _pending("己", client="client-d")], time.time(), taken)
+        assert isinstance(repeat.results[0], writer._Later)
+
+        failed = writer._InFlight(plan3, ["NOTSTORE"], loop.create_future())
         fourth = [await _pending("戊", client="client-c")]
         plan4, _ = await writer._plan_postgres(conn, fourth, time.time(), failed)
         failed.done.set_exception(ConnectionError("lost"))

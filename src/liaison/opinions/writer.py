@@ -231,7 +231,9 @@ class _InFlight:
     """A PostgreSQL batch whose write may still be running while the next batch plans."""
 
     plan: _Plan
-    probe: str | None  # a receipt it inserts: once that is visible, its whole write is (one statement)
+    # the receipts it inserts (first attempt): once one is visible, so is its whole first statement
+    # (a code found taken belongs to an older row; the timestamp tells them apart)
+    probe: list[str]
     done: asyncio.Future[None]
 
     def unseen_keys(self) -> dict[DedupeKey, _Later]:
@@ -375,7 +377,7 @@ SELECT 1, o.receipt::text, o.id::bigint, o.draft, o.client_key::text, o.text_has
                        WHERE opinions.text_hash = h.text_hash OFFSET 0) AS o
  WHERE o.created_at >= $3
 UNION ALL
-SELECT 2, receipt::text, 0, 0, '', '' FROM opinions WHERE receipt = $4::text AND created_at = $5
+(SELECT 2, receipt::text, 0, 0, '', '' FROM opinions WHERE receipt = ANY($4::text[]) AND created_at = $5 LIMIT 1)
 """
 
 # Round trip 2, one statement and so one transaction: counters, opinions, and the
@@ -449,8 +451,7 @@ async def _plan_postgres(conn: Any, batch: list[PendingOpinion], now_ts: float,
     if keys or hashes:
         # conn.fetch, not conn.prepare: only fetch uses asyncpg's statement cache, so the
         # statement is parsed once per connection and each batch costs one round trip.
-        # The previous batch's probe: one of its receipts with its time (a code it found taken is another row).
-        probe = None if seen_previous else previous.probe  # type: ignore[union-attr]
+        probe = [] if seen_previous else previous.probe  # type: ignore[union-attr]
         probe_at = plan.now if previous is None else previous.plan.now
         for kind, a, n, draft, client, text_hash in await conn.fetch(_PG_READ, keys, hashes,
                                                                      plan.now - DEDUPE_WINDOW, probe, probe_at):
@@ -558,7 +559,7 @@ class _PostgresWriterThread:
             if (before := self.writing[lane]) is not None:
                 await asyncio.wait([before])  # its rows are visible to this batch's read
             previous = self.previous
-            if previous is not None and previous.probe is None and previous.plan.rate_increments:
+            if previous is not None and not previous.probe and previous.plan.rate_increments:
                 await asyncio.wait([previous.done])  # nothing to tell whether the read saw it
             done: asyncio.Future[None] = self.loop.create_future()
             self.writing[lane] = done
@@ -571,7 +572,7 @@ class _PostgresWriterThread:
                 if isinstance(exc, (asyncpg.PostgresConnectionError, OSError)):
                     await self._drop(lane)
                 raise
-            self.previous = _InFlight(plan, receipts[0] if receipts else None, done)
+            self.previous = _InFlight(plan, receipts, done)
         try:
             await _write_postgres(conn, plan, receipts)
         except BaseException as exc:
