@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import shutil
 import statistics
 import subprocess
@@ -142,6 +143,52 @@ def drive_wrk(base: str, seconds: float, concurrency: int, script: Path) -> dict
     return {k: float(v) for k, v in (part.split("=") for part in line.split()[1:])}
 
 
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def session_cpu(session: int) -> float:
+    """CPU seconds (user + system, all threads) of every live process in ``session``.
+
+    Comparable across runs on a shared machine, unlike requests per second.
+    """
+    total = 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[3]) == session:  # field 6 of stat: session id
+            total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / _TICK
+
+
+def postgres_backend_cpu(database_url: str | None) -> float:
+    """CPU seconds of the PostgreSQL backends connected to the benchmark's database (0 for SQLite)."""
+    if not database_url:
+        return 0.0
+    name = httpx.URL(database_url).path.strip("/")
+    out = subprocess.run(["psql", "-qtA", database_url, "-c",
+                          f"SELECT pid FROM pg_stat_activity WHERE datname = '{name}' AND pid <> pg_backend_pid()"],
+                         capture_output=True, text=True, timeout=30).stdout
+    total = 0
+    for pid in out.split():
+        try:
+            with open(f"/proc/{pid}/stat", encoding="ascii", errors="replace") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / _TICK
+
+
+def load_average() -> str:
+    with open("/proc/loadavg", encoding="ascii") as f:
+        return " ".join(f.read().split()[:3])
+
+
 def report(name: str, latencies: list[float], ok: int, errors: int, seconds: float) -> float:
     ordered = sorted(latencies) or [0.0]
     p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
@@ -179,29 +226,40 @@ def main() -> None:
         bare_port = free_port()
         (Path(tmp) / "bare_app.py").write_text(BARE_APP, encoding="utf-8")
         bare = subprocess.Popen([sys.executable, "-m", "uvicorn", "bare_app:app", "--port", str(bare_port),
-                                 "--log-level", "warning", "--workers", str(args.workers)],
-                                cwd=tmp, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                 "--log-level", "warning", "--workers", str(args.workers), "--no-access-log"],
+                                cwd=tmp, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
         try:
             server.start()
             wait_ready(f"http://127.0.0.1:{bare_port}/docs")
             engine = "postgresql" if args.database_url else "sqlite"
             driver = "wrk" if shutil.which("wrk") and not args.python_driver else "python"
             print(f"engine {engine}, workers {args.workers}, concurrency {args.concurrency}, "
-                  f"{args.seconds:.0f} s each, driver {driver}, analysis worker {'off' if args.no_worker else 'on'}")
+                  f"{args.seconds:.0f} s each, driver {driver}, analysis worker {'off' if args.no_worker else 'on'}, "
+                  f"load average {load_average()}")
             receipts: list[str] = []
             acknowledged = None
             if driver == "wrk":
                 script = Path(tmp) / "post.lua"
                 script.write_text(WRK_SCRIPT, encoding="utf-8")
+                cpu = session_cpu(bare.pid)
                 bare_result = drive_wrk(f"http://127.0.0.1:{bare_port}", args.seconds, args.concurrency, script)
+                bare_cpu = (session_cpu(bare.pid) - cpu) / max(1, bare_result["requests"])
                 ceiling = bare_result["created"] / args.seconds
-                print(f"    bare: {ceiling:8.0f} opinions/s  p50 {bare_result['p50']:6.1f} ms  p99 {bare_result['p99']:6.1f} ms")
+                print(f"    bare: {ceiling:8.0f} opinions/s  p50 {bare_result['p50']:6.1f} ms  p99 {bare_result['p99']:6.1f} ms  "
+                      f"CPU {bare_cpu * 1000:.3f} ms/request")
+                assert server.process is not None
+                cpu, pg_cpu = session_cpu(server.process.pid), postgres_backend_cpu(args.database_url)
                 result = drive_wrk(server.url, args.seconds, args.concurrency, script)
+                web_cpu = (session_cpu(server.process.pid) - cpu) / max(1, result["requests"])
+                pg_cpu = (postgres_backend_cpu(args.database_url) - pg_cpu) / max(1, result["requests"])
                 rate = result["created"] / args.seconds
                 acknowledged = int(result["created"])
                 print(f" liaison: {rate:8.0f} opinions/s  p50 {result['p50']:6.1f} ms  p99 {result['p99']:6.1f} ms  "
                       f"ok {acknowledged}  other statuses {int(result['other'])}  socket errors {int(result['errors'])}")
-                print(f"   ratio: {rate / ceiling:.2f} of the bare ceiling")
+                print(f"          CPU {web_cpu * 1000:.3f} ms/request in the web process"
+                      + (f", {pg_cpu * 1000:.3f} ms in its PostgreSQL backends" if args.database_url else ""))
+                print(f"   ratio: {rate / ceiling:.2f} of the bare ceiling; CPU {web_cpu / bare_cpu:.2f}× the bare "
+                      f"request's; load average {load_average()}")
             else:
                 lat, _, berr, _ = asyncio.run(drive(f"http://127.0.0.1:{bare_port}", args.seconds, args.concurrency, args.cap))
                 ceiling = report("bare", lat, len(lat) - berr, berr, args.seconds)

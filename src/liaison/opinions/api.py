@@ -14,11 +14,12 @@ from litestar.params import FromPath, JSONBody, QueryParameter
 from liaison.config import Settings
 from liaison.core.errors import MAX_INT
 from liaison.opinions import service
+from liaison.opinions.fast_intake import fast_public_intake
 from liaison.opinions.validation import Channel, ContributorInput, OpinionInput
 from liaison.web.auth import current_user, requires
 from liaison.web.openapi import refusals
 
-__all__ = ["ROUTES", "client_key"]
+__all__ = ["ROUTES", "client_key", "client_key_for"]
 
 MAX_OPINION_BODY = 64 * 1024
 
@@ -101,21 +102,25 @@ class OpinionPage(msgspec.Struct):
 _CLIENT_KEYS: dict[tuple[str, str], str] = {}
 
 
-def client_key(request: Request) -> str:
-    """A stable, non-reversible id for the client (no IP address is stored).
+def client_key_for(secret: str, host: str) -> str:
+    """A stable, non-reversible id for the client at ``host`` (no IP address is stored).
 
     Remembered per address (bounded): computing it was ~4 % of a public post.
     """
-    settings: Settings = request.app.state.settings
-    client = request.scope.get("client")
-    host = client[0] if client else "unknown"
-    cache_key = (settings.secret_key, host)
+    cache_key = (secret, host)
     key = _CLIENT_KEYS.get(cache_key)
     if key is None:
         if len(_CLIENT_KEYS) >= 10_000:
             _CLIENT_KEYS.clear()
-        key = _CLIENT_KEYS[cache_key] = hashlib.sha256(f"{settings.secret_key}|{host}".encode()).hexdigest()[:32]
+        key = _CLIENT_KEYS[cache_key] = hashlib.sha256(f"{secret}|{host}".encode()).hexdigest()[:32]
     return key
+
+
+def client_key(request: Request) -> str:
+    """:func:`client_key_for` the request's client."""
+    settings: Settings = request.app.state.settings
+    client = request.scope.get("client")
+    return client_key_for(settings.secret_key, client[0] if client else "unknown")
 
 
 def to_input(data: OpinionIn, *, staff: bool) -> OpinionInput:
@@ -136,6 +141,7 @@ def to_input(data: OpinionIn, *, staff: bool) -> OpinionInput:
     tags=["opinions"],
     summary="Submit an opinion (public; staff tokens may attribute channel/office/volunteer/activity)",
     request_max_body_size=MAX_OPINION_BODY,
+    middleware=[fast_public_intake],  # public posts skip litestar's handler layer; see fast_intake.py
     **refusals(400, 403, 404, 409, 413, 422, 429, other={
         200: ResponseSpec(OpinionCreated, description="A public repeat of an opinion already received: "
                                                       "its earlier id and receipt, `duplicate: true`",

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import hashlib
 import re
-import secrets
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -47,7 +46,7 @@ from liaison.opinions.importing import (
     RowProblem,
     plan_import,
 )
-from liaison.opinions.receipts import ALPHABET, LENGTH, new_receipt
+from liaison.opinions.receipts import new_receipts
 from liaison.opinions.tables import Activity
 from liaison.opinions.validation import Channel, Status, text_fingerprint
 
@@ -302,21 +301,11 @@ async def check_file(slug: str, filename: str, content: bytes, staff: CurrentUse
     )
 
 
-def _new_receipts(count: int) -> list[str]:
-    """``count`` codes like ``receipts.new_receipt()`` (8 symbols of its 32-letter alphabet, from
-    ``secrets``), drawn in one call: 256 is a multiple of 32, so ``byte % 32`` is unbiased."""
-    if len(ALPHABET) != 32:  # pragma: no cover - guards a change of alphabet
-        return [new_receipt() for _ in range(count)]
-    table = bytes(ALPHABET, "ascii")
-    raw = secrets.token_bytes(count * LENGTH).translate(bytes(table[b % 32] for b in range(256)))
-    return [raw[i:i + LENGTH].decode("ascii") for i in range(0, len(raw), LENGTH)]
-
-
 async def _unique_receipts(count: int) -> list[str]:
     """``count`` receipts, distinct from each other and from every stored one."""
     chosen: set[str] = set()
     while len(chosen) < count:
-        fresh = set(_new_receipts(count - len(chosen))) - chosen
+        fresh = set(new_receipts(count - len(chosen))) - chosen
         fresh -= await _lookup("receipt", sorted(fresh))
         chosen |= fresh
     return list(chosen)

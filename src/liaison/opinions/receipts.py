@@ -8,14 +8,24 @@ from __future__ import annotations
 
 import secrets
 
-__all__ = ["ALPHABET", "format_receipt", "new_receipt", "normalize_receipt"]
+__all__ = ["ALPHABET", "format_receipt", "new_receipt", "new_receipts", "normalize_receipt"]
 
 ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 LENGTH = 8
+# byte -> symbol; 256 is a multiple of 32, so ``byte % 32`` is unbiased
+_SYMBOL_OF_BYTE = bytes(ALPHABET.encode("ascii")[b % len(ALPHABET)] for b in range(256))
+assert 256 % len(ALPHABET) == 0
+
+
+def new_receipts(count: int) -> list[str]:
+    """``count`` codes drawn from ``secrets`` in one call (8 ``secrets.choice`` calls a code
+    were ~3 % of the intake writer's time)."""
+    raw = secrets.token_bytes(count * LENGTH).translate(_SYMBOL_OF_BYTE).decode("ascii")
+    return [raw[i:i + LENGTH] for i in range(0, len(raw), LENGTH)]
 
 
 def new_receipt() -> str:
-    return "".join(secrets.choice(ALPHABET) for _ in range(LENGTH))
+    return secrets.token_bytes(LENGTH).translate(_SYMBOL_OF_BYTE).decode("ascii")
 
 
 def normalize_receipt(code: str) -> str | None:

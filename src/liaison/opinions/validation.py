@@ -83,6 +83,7 @@ DEFAULT_OCCUPATIONS: tuple[str, ...] = (
     "律师或法律工作者", "社区工作者", "离退休人员", "其他",
 )
 
+_CHANNELS = frozenset(Channel)
 _MOBILE = re.compile(r"^1[3-9]\d{9}$")
 _LANDLINE = re.compile(r"^0\d{2,3}\d{7,8}$")
 
@@ -119,7 +120,9 @@ def _clean(value: str | None) -> str:
     if not value:
         return ""
     value = unicodedata.normalize("NFC", value).replace("\r\n", "\n").replace("\r", "\n")
-    value = "".join(ch for ch in value if ch in "\n\t" or unicodedata.category(ch)[0] != "C")
+    # A printable string has no category-C character; looking at each character was ~5 % of a post.
+    if not value.replace("\n", "").replace("\t", "").isprintable():
+        value = "".join(ch for ch in value if ch in "\n\t" or unicodedata.category(ch)[0] != "C")
     return value.strip()
 
 
@@ -168,7 +171,7 @@ def clean_opinion(raw: OpinionInput, occupations: tuple[str, ...] | list[str] = 
     _limit(text, MAX_TEXT, "text", "意见内容")
     suggestion = _limit(_clean(raw.suggestion), MAX_TEXT, "suggestion", "修改建议")
     reason = _limit(_clean(raw.reason), MAX_TEXT, "reason", "理由")
-    if raw.channel not in set(Channel):
+    if raw.channel not in _CHANNELS:
         raise Invalid(f"渠道 {raw.channel!r} 无效，可选：{', '.join(Channel)}", field="channel")
     if raw.article is not None and raw.article < 1:
         raise Invalid("条文序号必须是正整数；总体意见请不填条文", field="article")
@@ -179,7 +182,19 @@ def clean_opinion(raw: OpinionInput, occupations: tuple[str, ...] | list[str] = 
     )
 
 
+# Full-width forms and the ideographic space mapped to their NFKC forms. Mapping a character to its
+# own NFKC form leaves NFKC of the whole string unchanged (NFKD of either string is the same), and
+# afterwards the usual Chinese text passes NFKC's quick check: 35 → 10 µs for a 45-character opinion
+# (str.translate with a dict was no faster than NFKC itself).
+_WIDTH_FOLD = {chr(code): unicodedata.normalize("NFKC", chr(code)) for code in (0x3000, *range(0xFF01, 0xFF5F))}
+_FULL_WIDTH = re.compile("[\u3000\uff01-\uff5e]")
+
+
+def _fold_width(match: re.Match[str]) -> str:
+    return _WIDTH_FOLD[match.group()]
+
+
 def text_fingerprint(text: str, article: int | None) -> str:
     """Same words on the same article -> same fingerprint (whitespace and width ignored)."""
-    folded = "".join(unicodedata.normalize("NFKC", text).split())
+    folded = "".join(unicodedata.normalize("NFKC", _FULL_WIDTH.sub(_fold_width, text)).split())
     return hashlib.sha256(f"{article or 0}|{folded}".encode()).hexdigest()

@@ -41,7 +41,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from piccolo.engine.postgres import PostgresEngine
-from piccolo.engine.sqlite import SQLiteEngine
+from piccolo.engine.sqlite import SQLiteEngine, convert_datetime_in
 
 from liaison import db
 from liaison.core.errors import DomainError, TooManyRequests
@@ -117,7 +117,7 @@ class _Plan:
     now: datetime
     window_start: int
     retry_after: int
-    results: list[Result | None]
+    results: list[Result | _Later | None]
     rate_increments: dict[str, int] = field(default_factory=dict)
     to_insert: list[int] = field(default_factory=list)
     first_in_batch: dict[DedupeKey, int] = field(default_factory=dict)
@@ -152,18 +152,24 @@ class _Plan:
                 continue
             added[key] = added.get(key, 0) + 1
 
-    def choose_inserts(self, recent: list[tuple[int, str, int, str, str]]) -> None:
+    def choose_inserts(self, recent: list[tuple[int, str, int, str, str]],
+                       in_flight: dict[DedupeKey, _Later] | None = None) -> None:
         """Drop repeats of an opinion from the last ten minutes or from earlier in this batch.
 
         ``recent``: (id, receipt, draft, client, text fingerprint) of stored opinions
         of the window whose fingerprint one of the batch's items has; the earliest wins.
+        ``in_flight``: items of the previous batch whose write this batch could not see yet
+        (PostgreSQL pipelining); a repeat of one is answered once that write is done.
         """
         wanted = {key for item in self.batch if (key := item.dedupe_key) is not None}
-        earlier: dict[DedupeKey, Stored] = {}
+        earlier: dict[DedupeKey, Stored | _Later] = {}
         for opinion_id, receipt, draft, client, text_hash in sorted(recent):
             key = (draft, client, text_hash)
             if key in wanted and key not in earlier:
                 earlier[key] = Stored(opinion_id, receipt, duplicate=True)
+        for key, later in (in_flight or {}).items():
+            if key in wanted and key not in earlier:
+                earlier[key] = later
         for index, item in enumerate(self.batch):
             if self.results[index] is not None:
                 continue
@@ -177,11 +183,11 @@ class _Plan:
                 self.first_in_batch[key] = index
             self.to_insert.append(index)
 
-    def opinion_row(self, index: int, receipt: str) -> tuple[Any, ...]:
+    def opinion_row(self, index: int, receipt: str, at: Any) -> tuple[Any, ...]:
         item = self.batch[index]
         return (item.draft, item.version, item.article, receipt, item.text, item.suggestion, item.reason,
                 item.channel, item.office, item.volunteer, item.activity, "unscreened", "", item.text_hash,
-                item.client_key, None, item.entered_by, self.now, self.now)
+                item.client_key, None, item.entered_by, at, at)
 
     @staticmethod
     def audit_after(item: PendingOpinion) -> str:
@@ -198,7 +204,45 @@ class _Plan:
                 first = self.results[self.first_in_batch[key]]
                 assert isinstance(first, Stored)
                 self.results[index] = Stored(first.id, first.receipt, duplicate=True)
-        return [r for r in self.results if r is not None]
+        done = [r for r in self.results if r is not None]
+        assert not any(isinstance(r, _Later) for r in done)
+        return done  # type: ignore[return-value]
+
+
+@dataclass(slots=True)
+class _Later:
+    """A repeat of an item that the previous batch is still writing (PostgreSQL pipelining)."""
+
+    batch: _InFlight
+    index: int
+
+    def result(self) -> Result:
+        """Once that batch is done: the item's receipt as a repeat, or that batch's error."""
+        assert self.batch.done.done()
+        if (error := self.batch.done.exception()) is not None:
+            return error
+        first = self.batch.plan.results[self.index]
+        assert isinstance(first, Stored)
+        return Stored(first.id, first.receipt, duplicate=True)
+
+
+@dataclass(slots=True)
+class _InFlight:
+    """A PostgreSQL batch whose write may still be running while the next batch plans."""
+
+    plan: _Plan
+    # the receipts it inserts (first attempt): once one is visible, so is its whole first statement
+    # (a code found taken belongs to an older row; the timestamp tells them apart)
+    probe: list[str]
+    done: asyncio.Future[None]
+
+    def unseen_keys(self) -> dict[DedupeKey, _Later]:
+        keys: dict[DedupeKey, _Later] = {}
+        for index in self.plan.to_insert:
+            key = self.plan.batch[index].dedupe_key
+            if key is not None and key not in keys:
+                keys[key] = _Later(self, index)
+        return keys
 
 
 def _fresh_candidates(count: int, avoid: set[str]) -> list[str]:
@@ -256,9 +300,10 @@ def _write_batch_sqlite(conn: sqlite3.Connection, batch: list[PendingOpinion], n
         "AND created_at >= ?", plan.dedupe_hashes(), plan.now - DEDUPE_WINDOW,
     ))
     receipts = _sqlite_receipts(conn, len(plan.to_insert))
+    now = convert_datetime_in(plan.now)  # piccolo's adapter, applied once instead of twice a row
     if receipts:
         conn.executemany(_insert_sql("opinions", OPINION_COLUMNS),
-                         [plan.opinion_row(i, r) for i, r in zip(plan.to_insert, receipts, strict=True)])
+                         [plan.opinion_row(i, r, now) for i, r in zip(plan.to_insert, receipts, strict=True)])
     ids = dict(_fetch_in(conn, "SELECT receipt, id FROM opinions WHERE receipt IN ({})", receipts))
     contributors: list[tuple[Any, ...]] = []
     audits: list[tuple[Any, ...]] = []
@@ -266,9 +311,9 @@ def _write_batch_sqlite(conn: sqlite3.Connection, batch: list[PendingOpinion], n
         item = batch[index]
         plan.results[index] = Stored(ids[receipt], receipt)
         if (c := item.contributor) is not None:
-            contributors.append((ids[receipt], c.name, c.phone, c.region, c.occupation, plan.now, NOTICE_VERSION))
+            contributors.append((ids[receipt], c.name, c.phone, c.region, c.occupation, now, NOTICE_VERSION))
         if item.actor:
-            audits.append((plan.now, item.actor, "opinion", str(ids[receipt]), "create", "{}", plan.audit_after(item)))
+            audits.append((now, item.actor, "opinion", str(ids[receipt]), "create", "{}", plan.audit_after(item)))
     if contributors:
         conn.executemany(_insert_sql("contributors", CONTRIBUTOR_COLUMNS), contributors)
     if audits:
@@ -331,6 +376,8 @@ SELECT 1, o.receipt::text, o.id::bigint, o.draft, o.client_key::text, o.text_has
   CROSS JOIN LATERAL (SELECT id, receipt, draft, client_key, text_hash, created_at FROM opinions
                        WHERE opinions.text_hash = h.text_hash OFFSET 0) AS o
  WHERE o.created_at >= $3
+UNION ALL
+(SELECT 2, receipt::text, 0, 0, '', '' FROM opinions WHERE receipt = ANY($4::text[]) AND created_at = $5 LIMIT 1)
 """
 
 # Round trip 2, one statement and so one transaction: counters, opinions, and the
@@ -388,34 +435,54 @@ def _pg_write_args(plan: _Plan, indexes: list[int], receipts: list[str],
     ]
 
 
-async def _write_batch_postgres(conn: Any, batch: list[PendingOpinion], now_ts: float) -> list[Result]:
-    """Two round trips (a third only if a receipt code collided); each statement commits itself.
+async def _plan_postgres(conn: Any, batch: list[PendingOpinion], now_ts: float,
+                         previous: _InFlight | None = None) -> tuple[_Plan, list[str]]:
+    """Round trip 1 and the batch's decisions; returns the plan and the first receipt codes.
 
-    Between the read and the write another process may write too: as before
-    (READ COMMITTED), two workers could each let one more opinion of a client
-    through or store the same text twice; the counter update itself is atomic.
+    ``previous``: the batch whose write may still be running on the other connection.
+    If this read did not see it (its probe receipt is not there), its counter increments
+    are added to what was read and repeats of its items wait for its result.
     """
     plan = _Plan.start(batch, now_ts)
     keys, hashes = plan.rate_keys(), plan.dedupe_hashes()
     current: dict[str, int] = {}
     recent: list[tuple[int, str, int, str, str]] = []
+    seen_previous = previous is None or previous.done.done()
     if keys or hashes:
         # conn.fetch, not conn.prepare: only fetch uses asyncpg's statement cache, so the
         # statement is parsed once per connection and each batch costs one round trip.
+        probe = [] if seen_previous else previous.probe  # type: ignore[union-attr]
+        probe_at = plan.now if previous is None else previous.plan.now
         for kind, a, n, draft, client, text_hash in await conn.fetch(_PG_READ, keys, hashes,
-                                                                     plan.now - DEDUPE_WINDOW):
+                                                                     plan.now - DEDUPE_WINDOW, probe, probe_at):
             if kind == 0:
                 current[a] = n
-            else:
+            elif kind == 1:
                 recent.append((n, a, draft, client, text_hash))
+            else:
+                seen_previous = True
+    in_flight = None
+    if not seen_previous:
+        assert previous is not None
+        for key, n in previous.plan.rate_increments.items():
+            current[key] = current.get(key, 0) + n
+        in_flight = previous.unseen_keys()
     plan.apply_rate_limits(current)
-    plan.choose_inserts(recent)
+    plan.choose_inserts(recent, in_flight)
+    return plan, _fresh_candidates(len(plan.to_insert), set())
+
+
+async def _write_postgres(conn: Any, plan: _Plan, receipts: list[str]) -> None:
+    """Round trip 2 (a third only if a receipt code collided); each statement commits itself.
+
+    Between the read and the write another process may write too: as before
+    (READ COMMITTED), two workers could each let one more opinion of a client
+    through or store the same text twice; the counter update itself is atomic.
+    """
     increments = sorted(plan.rate_increments.items())
     pending = list(plan.to_insert)
-    used: set[str] = set()
+    used: set[str] = set(receipts)
     while True:
-        receipts = _fresh_candidates(len(pending), used)
-        used.update(receipts)
         rows = await conn.fetch(_PG_WRITE, *_pg_write_args(plan, pending, receipts, increments))
         by_receipt = {row["receipt"]: row["id"] for row in rows}
         retry: list[int] = []
@@ -425,37 +492,101 @@ async def _write_batch_postgres(conn: Any, batch: list[PendingOpinion], now_ts: 
             else:
                 retry.append(index)
         if not retry:
-            return plan.finish()
+            return
         log.info("receipt code collision: retrying %d opinion(s) with new codes", len(retry))
         pending, increments = retry, []  # the counters are already committed
+        receipts = _fresh_candidates(len(pending), used)
+        used.update(receipts)
+
+
+async def _write_batch_postgres(conn: Any, batch: list[PendingOpinion], now_ts: float) -> list[Result]:
+    """One batch start to finish on one connection, nothing in flight before it."""
+    plan, receipts = await _plan_postgres(conn, batch, now_ts)
+    await _write_postgres(conn, plan, receipts)
+    return plan.finish()
 
 
 class _PostgresWriterThread:
-    """One thread with its own event loop and asyncpg connection.
+    """One thread with its own event loop and two asyncpg connections, two batches in flight.
 
     Run on the web server's loop, each of a batch's round trips waited behind
     every other ready request (measured: 845 opinions/s); on its own loop the
     web loop waits on one future per batch.
+
+    Pipelining: a batch plans (reads and decides) once the batch before it has
+    planned, and writes on the connection the batch before that used, once that
+    write is done. So a batch's read may run while the previous batch's write
+    is still committing; :func:`_plan_postgres` then counts that batch's
+    increments and answers repeats of its items from its result. If that write
+    fails, its repeats in this batch fail with it (nothing was acknowledged),
+    and its increments may have made this batch refuse a client one opinion
+    early for the rest of the window.
     """
+
+    LANES = 2
 
     def __init__(self, config: dict[str, Any]) -> None:
         self.config = config
         self.loop = asyncio.new_event_loop()
-        self.conn: Any = None
+        self.conns: list[Any] = [None] * self.LANES
+        self.writing: list[asyncio.Future[None] | None] = [None] * self.LANES
+        self.previous: _InFlight | None = None
+        self.next_lane = 0
+        self.planning: asyncio.Lock | None = None
         self.thread = threading.Thread(target=self.loop.run_forever, name="liaison-intake-pg", daemon=True)
         self.thread.start()
+
+    async def _connection(self, lane: int) -> Any:
+        import asyncpg
+
+        conn = self.conns[lane]
+        if conn is None or conn.is_closed():
+            conn = self.conns[lane] = await asyncpg.connect(**self.config)
+        return conn
+
+    async def _drop(self, lane: int) -> None:
+        conn, self.conns[lane] = self.conns[lane], None
+        if conn is not None and not conn.is_closed():
+            await conn.close(timeout=1)
 
     async def _commit(self, batch: list[PendingOpinion], now_ts: float) -> list[Result]:
         import asyncpg
 
-        if self.conn is None or self.conn.is_closed():
-            self.conn = await asyncpg.connect(**self.config)
+        if self.planning is None:
+            self.planning = asyncio.Lock()
+        async with self.planning:  # batches plan one at a time, in the order they were formed
+            lane, self.next_lane = self.next_lane, (self.next_lane + 1) % self.LANES
+            if (before := self.writing[lane]) is not None:
+                await asyncio.wait([before])  # its rows are visible to this batch's read
+            previous = self.previous
+            if previous is not None and not previous.probe and previous.plan.rate_increments:
+                await asyncio.wait([previous.done])  # nothing to tell whether the read saw it
+            done: asyncio.Future[None] = self.loop.create_future()
+            self.writing[lane] = done
+            try:
+                conn = await self._connection(lane)
+                plan, receipts = await _plan_postgres(conn, batch, now_ts, previous)
+            except BaseException as exc:
+                done.set_exception(exc)
+                done.exception()  # retrieved: the caller hears of it
+                if isinstance(exc, (asyncpg.PostgresConnectionError, OSError)):
+                    await self._drop(lane)
+                raise
+            self.previous = _InFlight(plan, receipts, done)
         try:
-            return await _write_batch_postgres(self.conn, batch, now_ts)
-        except (asyncpg.PostgresConnectionError, OSError):
-            await self.conn.close(timeout=1) if not self.conn.is_closed() else None
-            self.conn = None
+            await _write_postgres(conn, plan, receipts)
+        except BaseException as exc:
+            done.set_exception(exc)
+            done.exception()
+            if isinstance(exc, (asyncpg.PostgresConnectionError, OSError)):
+                await self._drop(lane)
             raise
+        done.set_result(None)
+        for index, result in enumerate(plan.results):
+            if isinstance(result, _Later):
+                await asyncio.wait([result.batch.done])
+                plan.results[index] = result.result()
+        return plan.finish()
 
     async def commit(self, batch: list[PendingOpinion]) -> list[Result]:
         future = asyncio.run_coroutine_threadsafe(self._commit(batch, time.time()), self.loop)
@@ -463,8 +594,8 @@ class _PostgresWriterThread:
 
     def close(self) -> None:
         async def _close() -> None:
-            if self.conn is not None and not self.conn.is_closed():
-                await self.conn.close(timeout=2)
+            for lane in range(self.LANES):
+                await self._drop(lane)
 
         asyncio.run_coroutine_threadsafe(_close(), self.loop)
         self.loop.call_soon_threadsafe(self.loop.stop)
@@ -494,23 +625,34 @@ class _Writer:
         return await self.postgres.commit(batch)
 
     async def _run(self) -> None:
+        """Form a batch whenever a commit slot is free: one on SQLite, two on PostgreSQL (pipelined)."""
+        slots = asyncio.Semaphore(1 if self.postgres is None else _PostgresWriterThread.LANES)
+        running: set[asyncio.Task[None]] = set()
         while True:
             first = await self.queue.get()
+            await slots.acquire()  # what arrives meanwhile joins this batch
             batch = [first]
             while len(batch) < MAX_BATCH and not self.queue.empty():
                 batch.append(self.queue.get_nowait())
-            try:
-                results = await self._commit(batch)
-            except Exception as exc:  # noqa: BLE001 - every waiter must hear about it
-                log.exception("intake batch of %d failed", len(batch))
-                results = [exc] * len(batch)
-            for item, result in zip(batch, results, strict=True):
-                if item.future is None or item.future.done():
-                    continue
-                if isinstance(result, BaseException):
-                    item.future.set_exception(result)
-                else:
-                    item.future.set_result(result)
+            task = self.loop.create_task(self._commit_and_answer(batch, slots))
+            running.add(task)
+            task.add_done_callback(running.discard)
+
+    async def _commit_and_answer(self, batch: list[PendingOpinion], slots: asyncio.Semaphore) -> None:
+        try:
+            results = await self._commit(batch)
+        except Exception as exc:  # noqa: BLE001 - every waiter must hear about it
+            log.exception("intake batch of %d failed", len(batch))
+            results = [exc] * len(batch)
+        finally:
+            slots.release()
+        for item, result in zip(batch, results, strict=True):
+            if item.future is None or item.future.done():
+                continue
+            if isinstance(result, BaseException):
+                item.future.set_exception(result)
+            else:
+                item.future.set_result(result)
 
 
 _writers: dict[asyncio.AbstractEventLoop, _Writer] = {}
