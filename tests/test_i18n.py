@@ -199,3 +199,30 @@ async def test_staff_home_and_draft_dashboard_in_english(client: httpx.AsyncClie
     assert "No feedback packet compiled yet." in dash
     for chinese in ("数据看板", "剩余天数", "意见数量变化", "每日收到的意见", "条意见", "还没有生成意见汇总", "按状态"):
         assert chinese not in dash, chinese
+
+
+@pytest.mark.db
+async def test_public_draft_comment_and_receipt_pages_in_english(client: httpx.AsyncClient) -> None:
+    """The citizen's path (draft → comment form → receipt) reads in English, data stays as written."""
+    slug = await published_draft()
+    assert "跳到第" in (await client.get(f"/drafts/{slug}")).text  # the draft's text is rendered once per locale
+    client.cookies.set("liaison_lang", "en")
+    draft = (await client.get(f"/drafts/{slug}")).text
+    assert "Key questions for comment" in draft and "Comment on the whole draft" in draft
+    assert "3 articles" in draft and 'placeholder="e.g. 12"' in draft and "Go to article" in draft
+    assert "牵引绳长度应当规定为多少" in draft  # the draft's own text is not translated
+    assert "重点征求意见的问题" not in draft and "提总体意见" not in draft and "跳到第" not in draft
+
+    form = (await client.get(f"/drafts/{slug}/comment?article=3")).text
+    assert "How your personal information is handled" in form and "Submit opinion" in form
+    assert "Personal Information Protection Law" in form and "(required, up to" in form
+    assert "个人信息处理说明" not in form and "提交意见" not in form and "选填" not in form
+
+    sent = await client.post(f"/drafts/{slug}/comment", data={"article": "3", "text": "建议明确牵引绳长度",
+                                                                "_csrf_token": csrf(client)}, follow_redirects=False)
+    assert sent.status_code == 303
+    receipt = (await client.get(sent.headers["location"])).text
+    assert "Submitted. Thank you for your opinion!" in receipt and "Opinion receipt" in receipt
+    assert "Suggested amendment" not in receipt  # none given: the heading is not shown
+    assert "建议明确牵引绳长度" in receipt
+    assert "提交成功" not in receipt and "意见回执" not in receipt and "收到时间" not in receipt

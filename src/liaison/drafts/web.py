@@ -19,7 +19,7 @@ from liaison.core.dates import day_end, day_start
 from liaison.core.errors import DomainError, Invalid, NotFound
 from liaison.drafts import service
 from liaison.drafts.window import Phase
-from liaison.i18n import _
+from liaison.i18n import _, current_locale
 from liaison.web.auth import current_user, requires
 
 __all__ = ["ROUTES"]
@@ -57,13 +57,14 @@ async def home(request: Request) -> Template:
     return Template("drafts/index.html", context={"drafts": drafts, "now": datetime.now(UTC)})
 
 
-_TEXT_CACHE: OrderedDict[tuple[int, int, str, bool], tuple[str, int]] = OrderedDict()
+_TEXT_CACHE: OrderedDict[tuple[int, int, str, bool, str], tuple[str, int]] = OrderedDict()
 _TEXT_CACHE_SIZE = 32
 
 
 async def _text_html(request: Request, draft: service.DraftView, version: int, preview: bool) -> tuple[str, int]:
-    """The TOC and articles of a version, rendered once: a version's text never changes."""
-    key = (draft.id, version, draft.slug, preview)
+    """The TOC and articles of a version, rendered once per locale: a version's text never changes,
+    but the table of contents and links around it are interface text in the visitor's language."""
+    key = (draft.id, version, draft.slug, preview, current_locale())
     cached = _TEXT_CACHE.get(key)
     if cached is not None:
         _TEXT_CACHE.move_to_end(key)
