@@ -226,3 +226,42 @@ async def test_public_draft_comment_and_receipt_pages_in_english(client: httpx.A
     assert "Suggested amendment" not in receipt  # none given: the heading is not shown
     assert "建议明确牵引绳长度" in receipt
     assert "提交成功" not in receipt and "意见回执" not in receipt and "收到时间" not in receipt
+
+
+@pytest.mark.db
+async def test_packets_and_my_entries_pages_in_english(client: httpx.AsyncClient) -> None:
+    """Packets list/view and 我的意见 in English, including the outcome steps the workspace builds in Python."""
+    from conftest import service_user
+
+    from liaison.clusters.tables import Cluster, ClusterMember
+    from liaison.drafts.tables import Draft
+    from liaison.opinions.service import submit_opinion
+    from liaison.opinions.validation import OpinionInput
+
+    await published_draft()
+    me = await service_user("en_officer", "officer")
+    ids = [(await submit_opinion("dog-rules", OpinionInput(text=text, article=3), client_key=f"en{i}", staff=me)).id
+           for i, text in enumerate(["牵引绳应不超过1.5米", "牵引绳不宜超过一米五"])]
+    draft_id = (await Draft.select(Draft.id).first().run())["id"]
+    cluster = (await Cluster.insert(Cluster(draft=draft_id, representative=ids[0], article=3, size=2)).run())[0]["id"]
+    await ClusterMember.insert(*(ClusterMember(cluster=cluster, opinion=i) for i in ids)).run()
+    client.cookies.set("liaison_lang", "en")
+    await client.get("/login")
+    assert (await client.post("/login", data={"username": "en_officer", "password": "a long passphrase",
+                                              "_csrf_token": csrf(client)}, follow_redirects=False)).status_code == 303
+
+    listing = (await client.get("/staff/drafts/dog-rules/packets")).text
+    assert "Compile a new version" in listing and "None compiled yet." in listing
+    assert "生成新版本" not in listing and "还没有生成过" not in listing
+    made = await client.post("/staff/drafts/dog-rules/packets", data={"personal_data": "masked", "_csrf_token": csrf(client)})
+    assert made.status_code == 303 and made.headers["location"].startswith("/staff/drafts/dog-rules/packets/1")
+    view = (await client.get(made.headers["location"])).text
+    assert "v1 compiled." in view and "2. Opinions by article" in view and "(2 opinions, contributors:" in view
+    assert "已生成" not in view and "分条意见" not in view and "条意见，" not in view and "统计情况" not in view
+    listing = (await client.get("/staff/drafts/dog-rules/packets")).text
+    assert "No upper station configured" in listing and "未配置上级站" not in listing
+
+    mine = (await client.get("/staff/mine")).text
+    assert 'You have entered <strong id="mine-total">2</strong> opinions: Awaiting screening: 2' in mine
+    assert "Awaiting screening; merged with 1 other opinion into one point; included in version 1 of the feedback packet" in mine
+    assert "您录入的意见共" not in mine and "归并为一条" not in mine and "版意见汇总" not in mine and "回执码" not in mine
