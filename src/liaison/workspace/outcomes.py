@@ -88,5 +88,5 @@ def channel_items(counts: Mapping[str | None, int]) -> list[tuple[str, int]]:
 
 
 def total(items: Iterable[tuple[str, int]]) -> int:
-    return sum(n for _, n in items)
+    return sum(n for _label, n in items)
 
