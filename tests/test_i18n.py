@@ -202,6 +202,11 @@ async def test_cluster_review_pages_follow_the_locale(client: httpx.AsyncClient,
     assert f"Group #{cluster} (2 opinions)" in page.text and "Stance: Oppose" in page.text
     assert "grouped by the system" in page.text and "General comments" in page.text
     assert "代表性意见" not in page.text and "系统归并" not in page.text and "总体意见" not in page.text
+    # The tag form as offered ("General comments", no sector) saves: its "none" values reach the service.
+    assert '<option value="none">General comments</option>' in page.text
+    tags = await client.post(f"/staff/clusters/{cluster}/members/{first}/tags", headers={"HX-Request": "true"},
+                             data={"stance": "oppose", "sector": "none", "article": "none", "_csrf_token": csrf(client)})
+    assert tags.status_code == 200 and "Tags saved." in tags.text and "Not saved" not in tags.text
 
     bad = await client.post(f"/staff/clusters/{cluster}/members/{first}/move",
                             data={"target": "abc", "_csrf_token": csrf(client)})

@@ -108,7 +108,9 @@ async def _detail_context(request: Request, cluster_id: int) -> dict[str, Any]:
         "c": cluster, "members": members, "slug": slug,
         "channel_labels": CHANNEL_LABELS, "status_labels": STATUS_LABELS,
         "stance_labels": tagging.STANCE_LABELS, "topics": [t.name for t in taxonomy.topics],
-        "sectors": tagging.SECTOR_NAMES, "articles": dict(sorted(articles.items())), "none": tagging.NONE,
+        "sectors": tagging.SECTOR_NAMES, "articles": dict(sorted(articles.items())),
+        # not "none": in Jinja that name is the None literal, so the form sent "None" and was refused
+        "no_choice": tagging.NONE,
         "source_labels": _SOURCE_LABELS,
         "last_op": await service.last_operation(cluster["draft"], _actor(request)), "op_labels": _OP_LABELS,
     }
