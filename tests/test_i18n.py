@@ -235,6 +235,14 @@ async def test_packets_and_my_entries_pages_in_english(client: httpx.AsyncClient
 
     from liaison.clusters.tables import Cluster, ClusterMember
     from liaison.drafts.tables import Draft
+
+
+async def test_cluster_review_pages_follow_the_locale(client: httpx.AsyncClient, tmp_path: Path) -> None:
+    """The cluster list, a cluster's page and the errors the cluster services build, in English."""
+    from conftest import login
+
+    from liaison.clusters import service
+    from liaison.clusters.tables import ClusterMember
     from liaison.opinions.service import submit_opinion
     from liaison.opinions.validation import OpinionInput
 
@@ -265,3 +273,33 @@ async def test_packets_and_my_entries_pages_in_english(client: httpx.AsyncClient
     assert 'You have entered <strong id="mine-total">2</strong> opinions: Awaiting screening: 2' in mine
     assert "Awaiting screening; merged with 1 other opinion into one point; included in version 1 of the feedback packet" in mine
     assert "您录入的意见共" not in mine and "归并为一条" not in mine and "版意见汇总" not in mine and "回执码" not in mine
+
+
+    text = "反对！携犬出户不应该强制使用牵引绳。"
+    first = (await submit_opinion("dog-rules", OpinionInput(text=text), client_key="i18n-c1")).id
+    await submit_opinion("dog-rules", OpinionInput(text=text + "真的。"), client_key="i18n-c2")
+    await service.assign_pending(service.Analyzer(tmp_path))
+    cluster = (await ClusterMember.select(ClusterMember.cluster).where(ClusterMember.opinion == first)
+               .first().run())["cluster"]
+    await login(client, "officer_i18n_c", "officer")
+    client.cookies.set("liaison_lang", "en")
+
+    listing = await client.get("/staff/drafts/dog-rules/clusters", params={"stance": "oppose"})
+    assert listing.status_code == 200
+    assert "Merged points" in listing.text and "with stance “Oppose”" in listing.text
+    assert "2 opinions" in listing.text and "2 match the filters" in listing.text
+    assert "归并意见" not in listing.text and "立场为" not in listing.text and "人次" not in listing.text
+
+    page = await client.get(f"/staff/clusters/{cluster}")
+    assert f"Group #{cluster} (2 opinions)" in page.text and "Stance: Oppose" in page.text
+    assert "grouped by the system" in page.text and "General comments" in page.text
+    assert "代表性意见" not in page.text and "系统归并" not in page.text and "总体意见" not in page.text
+    # The tag form as offered ("General comments", no sector) saves: its "none" values reach the service.
+    assert '<option value="none">General comments</option>' in page.text
+    tags = await client.post(f"/staff/clusters/{cluster}/members/{first}/tags", headers={"HX-Request": "true"},
+                             data={"stance": "oppose", "sector": "none", "article": "none", "_csrf_token": csrf(client)})
+    assert tags.status_code == 200 and "Tags saved." in tags.text and "Not saved" not in tags.text
+
+    bad = await client.post(f"/staff/clusters/{cluster}/members/{first}/move",
+                            data={"target": "abc", "_csrf_token": csrf(client)})
+    assert bad.status_code == 422 and "Enter the target group number" in bad.text and "目标归并组" not in bad.text
