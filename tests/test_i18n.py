@@ -12,7 +12,7 @@ from babel.messages.checkers import checkers
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
-from conftest import csrf, published_draft
+from conftest import csrf, login, published_draft, service_user
 
 from liaison.config import ConfigError, load_settings
 from liaison.i18n import LOCALES_DIR, available_locales, format_date_for, gettext, use_locale
