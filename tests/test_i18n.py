@@ -12,7 +12,7 @@ from babel.messages.checkers import checkers
 from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
-from conftest import csrf, login, published_draft, service_user
+from conftest import csrf, published_draft
 
 from liaison.config import ConfigError, load_settings
 from liaison.i18n import LOCALES_DIR, available_locales, format_date_for, gettext, use_locale
@@ -235,14 +235,6 @@ async def test_packets_and_my_entries_pages_in_english(client: httpx.AsyncClient
 
     from liaison.clusters.tables import Cluster, ClusterMember
     from liaison.drafts.tables import Draft
-
-
-async def test_cluster_review_pages_follow_the_locale(client: httpx.AsyncClient, tmp_path: Path) -> None:
-    """The cluster list, a cluster's page and the errors the cluster services build, in English."""
-    from conftest import login
-
-    from liaison.clusters import service
-    from liaison.clusters.tables import ClusterMember
     from liaison.opinions.service import submit_opinion
     from liaison.opinions.validation import OpinionInput
 
@@ -275,6 +267,17 @@ async def test_cluster_review_pages_follow_the_locale(client: httpx.AsyncClient,
     assert "您录入的意见共" not in mine and "归并为一条" not in mine and "版意见汇总" not in mine and "回执码" not in mine
 
 
+@pytest.mark.db
+async def test_cluster_review_pages_follow_the_locale(client: httpx.AsyncClient, tmp_path: Path) -> None:
+    """The cluster list, a cluster's page and the errors the cluster services build, in English."""
+    from conftest import login
+
+    from liaison.clusters import service
+    from liaison.clusters.tables import ClusterMember
+    from liaison.opinions.service import submit_opinion
+    from liaison.opinions.validation import OpinionInput
+
+    await published_draft()
     text = "反对！携犬出户不应该强制使用牵引绳。"
     first = (await submit_opinion("dog-rules", OpinionInput(text=text), client_key="i18n-c1")).id
     await submit_opinion("dog-rules", OpinionInput(text=text + "真的。"), client_key="i18n-c2")
