@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test setup install bench clean
+.PHONY: run test setup install bench clean messages
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("Python >= 3.11 is required, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
@@ -29,6 +29,11 @@ run: setup
 test: $(STAMP)
 	bin/ensure-chromium
 	$(BIN)/python -m pytest
+
+## Extract the interface's messages into src/liaison/locale/messages.pot and update every locale's catalog.
+messages: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k N_ --no-location --sort-output --omit-header -o src/liaison/locale/messages.pot src/liaison
+	$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete -i src/liaison/locale/messages.pot -d src/liaison/locale
 
 bench: $(STAMP)
 	$(BIN)/python bench/drafts.py

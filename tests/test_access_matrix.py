@@ -20,6 +20,8 @@ PUBLIC = {
     ("GET", "/drafts/{slug:str}"), ("GET", "/drafts/{slug:str}/articles/{number:int}"),
     ("GET", "/drafts/{slug:str}/comment"), ("POST", "/drafts/{slug:str}/comment"),
     ("GET", "/receipts"), ("GET", "/receipts/{code:str}"), ("POST", "/receipts/{code:str}/withdraw"),
+    # Choosing the interface language only sets a cookie (CSRF-checked form).
+    ("POST", "/language"),
     ("GET", "/api/v1/drafts"), ("GET", "/api/v1/drafts/{slug:str}"), ("POST", "/api/v1/drafts/{slug:str}/opinions"),
     ("GET", "/api/v1/receipts/{code:str}"), ("GET", "/drafts/{slug:str}/transparency"),
     # Lower stations authenticate with an HMAC signature, not a login (tests/submission).

@@ -34,13 +34,14 @@ def test_reads_every_variable(tmp_path: Path) -> None:
         "LIAISON_LOGIN_ATTEMPTS_PER_15MIN": "3",
         "LIAISON_CONTRIBUTOR_RETENTION_DAYS": "30",
         "LIAISON_RUN_WORKER": "0",
+        "LIAISON_LOCALE": "en",
     }
     s = load_settings(env)
     assert s.database_url == "postgresql://u:p@db:5432/liaison"
     assert (s.host, s.port, s.session_hours, s.max_upload_bytes) == ("0.0.0.0", 9000, 2, 5 * 1024 * 1024)
     assert s.station_name == "某区基层立法联络站" and s.secure_cookies and s.timezone == "Asia/Urumqi"
     assert (s.public_posts_per_10min, s.login_attempts_per_15min, s.contributor_retention_days) == (5, 3, 30)
-    assert s.run_worker is False
+    assert s.run_worker is False and s.locale == "en"
     assert set(env) == set(SETTINGS_DOC), "a variable is read but not listed in SETTINGS_DOC, or vice versa"
 
 
@@ -52,6 +53,7 @@ def test_reads_every_variable(tmp_path: Path) -> None:
         ("DATABASE_URL", "mysql://x", "DATABASE_URL"),
         ("LIAISON_TIMEZONE", "Mars/Base", "LIAISON_TIMEZONE"),
         ("LIAISON_SECRET_KEY", "short", "LIAISON_SECRET_KEY"),
+        ("LIAISON_LOCALE", "fr", "LIAISON_LOCALE"),
     ],
 )
 def test_bad_values_name_the_variable(tmp_path: Path, name: str, value: str, needle: str) -> None:

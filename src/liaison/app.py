@@ -22,6 +22,8 @@ from liaison.outreach.web import ROUTES as OUTREACH_ROUTES
 from liaison.packets.web import ROUTES as PACKET_ROUTES
 from liaison.dashboard.web import ROUTES as DASHBOARD_ROUTES
 from liaison.core.health import health
+from liaison.i18n.web import ROUTES as LANGUAGE_ROUTES
+from liaison.i18n.web import locale_middleware
 from liaison.drafts.api import ROUTES as DRAFT_API_ROUTES
 from liaison.drafts.web import ROUTES as DRAFT_PAGE_ROUTES
 from liaison.opinions.api import ROUTES as OPINION_API_ROUTES
@@ -75,11 +77,12 @@ def create_app(settings: Settings, *, manage_database: bool = True) -> Litestar:
             *ADOPTION_API_ROUTES,
             *WORKSPACE_ROUTES,
             *ACCOUNT_ROUTES,
+            *LANGUAGE_ROUTES,
             create_static_files_router(path="/static", directories=[STATIC_DIR], include_in_schema=False),
         ],
         on_startup=[on_startup] if manage_database else [],
         on_shutdown=[on_shutdown] if manage_database else [],
-        middleware=[security_headers_middleware, auth_middleware],
+        middleware=[security_headers_middleware, locale_middleware, auth_middleware],
         csrf_config=CSRFConfig(
             secret=settings.secret_key,
             cookie_name="liaison_csrf",

@@ -38,6 +38,7 @@ SETTINGS_DOC: dict[str, str] = {
     "LIAISON_PUBLIC_POSTS_PER_10MIN": "opinions one public client may post in 10 minutes (default 30)",
     "LIAISON_CONTRIBUTOR_RETENTION_DAYS": "days contributor details are kept before `liaison privacy purge` deletes them (default 365)",
     "LIAISON_LOGIN_ATTEMPTS_PER_15MIN": "failed logins allowed per username and client in 15 minutes (default 10)",
+    "LIAISON_LOCALE": "interface language when a visitor has not chosen one: zh_CN (default) or a locale with a catalog in src/liaison/locale",
 }
 
 
@@ -63,6 +64,7 @@ class Settings:
     login_attempts_per_15min: int = 10
     contributor_retention_days: int = 365
     run_worker: bool = True
+    locale: str = "zh_CN"
 
     @property
     def tz(self) -> ZoneInfo:
@@ -126,6 +128,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):
         raise ConfigError(f"LIAISON_TIMEZONE={timezone!r} is not a known time zone (e.g. Asia/Shanghai)") from None
+    locale = _locale(env)
     return Settings(
         database_url=_database_url(env, data_dir),
         secret_key=_secret_key(env, data_dir),
@@ -141,4 +144,15 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         login_attempts_per_15min=_int(env, "LIAISON_LOGIN_ATTEMPTS_PER_15MIN", 10),
         contributor_retention_days=_int(env, "LIAISON_CONTRIBUTOR_RETENTION_DAYS", 365),
         run_worker=env.get("LIAISON_RUN_WORKER", "1").strip().lower() not in {"0", "false", "no"},
+        locale=locale,
     )
+
+
+def _locale(env: Mapping[str, str]) -> str:
+    from liaison.i18n import DEFAULT_LOCALE, available_locales
+
+    locale = env.get("LIAISON_LOCALE", "").strip() or DEFAULT_LOCALE
+    if locale not in available_locales():
+        known = ", ".join(available_locales())
+        raise ConfigError(f"LIAISON_LOCALE={locale!r} has no catalog; use one of: {known}")
+    return locale

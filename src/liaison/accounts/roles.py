@@ -6,6 +6,7 @@ Kept as plain data so guards, templates and the CLI agree on one list.
 from __future__ import annotations
 
 from enum import StrEnum
+from liaison.i18n import N_, Labels
 
 __all__ = ["ROLE_LABELS", "Role", "STAFF_ROLES", "parse_role"]
 
@@ -17,12 +18,12 @@ class Role(StrEnum):
     VOLUNTEER = "volunteer"
 
 
-ROLE_LABELS: dict[Role, str] = {
-    Role.ADMIN: "系统管理员",
-    Role.OFFICER: "联络站工作人员",
-    Role.OFFICE_STAFF: "联络室工作人员",
-    Role.VOLUNTEER: "信息员/联络员",
-}
+ROLE_LABELS: Labels[Role] = Labels({
+    Role.ADMIN: N_("系统管理员"),
+    Role.OFFICER: N_("联络站工作人员"),
+    Role.OFFICE_STAFF: N_("联络室工作人员"),
+    Role.VOLUNTEER: N_("信息员/联络员"),
+})
 
 #: Roles that manage drafts (import, publish, close).
 DRAFT_MANAGERS: frozenset[Role] = frozenset({Role.ADMIN, Role.OFFICER})

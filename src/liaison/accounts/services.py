@@ -25,6 +25,7 @@ from liaison.accounts.tables import ApiToken, User, UserSession
 from liaison.core.dates import as_utc
 from liaison.core.errors import Conflict, Invalid, NotFound
 from liaison.db import transaction
+from liaison.i18n import _
 
 __all__ = [
     "CurrentUser",
@@ -81,7 +82,7 @@ async def create_user(username: str, password: str, role: str | Role, *, display
     """Create a staff account; errors name the field at fault."""
     username = username.strip()
     if not USERNAME_RE.match(username):
-        raise Invalid("用户名只能由 2–64 个字母、数字、下划线、点或连字符组成", field="username")
+        raise Invalid(_("用户名只能由 2–64 个字母、数字、下划线、点或连字符组成"), field="username")
     try:
         role = parse_role(str(role))
     except ValueError as exc:
@@ -92,7 +93,7 @@ async def create_user(username: str, password: str, role: str | Role, *, display
     password_hash = await to_thread.run_sync(hash_password, password)
     async with transaction():
         if await User.exists().where(User.username == username).run():
-            raise Conflict(f"用户名 {username} 已存在", field="username")
+            raise Conflict(_("用户名 %(username)s 已存在") % {"username": username}, field="username")
         rows = await User.insert(
             User(username=username, display_name=display_name.strip(), role=role.value, password_hash=password_hash)
         ).run()
@@ -129,7 +130,7 @@ async def change_password(username: str, new_password: str) -> None:
     async with transaction():
         row = await User.select(User.id, User.credentials_version).where(User.username == username).first().run()
         if row is None:
-            raise NotFound(f"没有用户 {username}", field="username")
+            raise NotFound(_("没有用户 %(username)s") % {"username": username}, field="username")
         await User.update(
             {
                 User.password_hash: new_hash,
@@ -214,9 +215,9 @@ async def create_token(username: str, name: str = "") -> str:
     """Create an API token for a user; the token is returned once and never stored."""
     row = await User.select(User.id, User.is_active).where(User.username == username.strip()).first().run()
     if row is None:
-        raise NotFound(f"没有用户 {username}", field="username")
+        raise NotFound(_("没有用户 %(username)s") % {"username": username}, field="username")
     if not row["is_active"]:
-        raise Conflict(f"用户 {username} 已停用", field="username")
+        raise Conflict(_("用户 %(username)s 已停用") % {"username": username}, field="username")
     token = new_token(API_TOKEN_PREFIX)
     await ApiToken.insert(
         ApiToken(token_hash=hash_token(token), prefix=token[:8], name=name.strip(), user=row["id"])

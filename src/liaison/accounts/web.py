@@ -14,16 +14,15 @@ from litestar.response import Redirect, Template
 from liaison.accounts import services
 from liaison.config import Settings
 from liaison.core.ratelimit import RateLimit, hit, peek
+from liaison.i18n import _
 from liaison.web.auth import SESSION_COOKIE, current_user
+from liaison.web.paths import local_path
 
 __all__ = ["ROUTES"]
 
 
 def _safe_next(target: str | None) -> str:
-    """Only same-site paths, so the login form cannot be used as an open redirect."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return "/staff"
+    return local_path(target, "/staff")
 
 
 @dataclass
@@ -55,7 +54,7 @@ async def login_submit(
             return Template(
                 "accounts/login.html",
                 context={"next": _safe_next(data.next), "username": data.username,
-                         "error": f"登录失败次数过多，请约 {minutes} 分钟后再试"},
+                         "error": _("登录失败次数过多，请约 %(minutes)s 分钟后再试") % {"minutes": minutes}},
                 status_code=429, headers={"Retry-After": str(state.retry_after)},
             )
     user = await services.authenticate(data.username, data.password)
@@ -64,7 +63,7 @@ async def login_submit(
             await hit(scope, key, rule)
         return Template(
             "accounts/login.html",
-            context={"next": _safe_next(data.next), "error": "用户名或密码不正确", "username": data.username},
+            context={"next": _safe_next(data.next), "error": _("用户名或密码不正确"), "username": data.username},
             status_code=401,
         )
     token = await services.start_session(user.id, settings.session_hours)

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from liaison.core.errors import MAX_INT, Invalid
+from liaison.i18n import N_, Labels, _
 
 __all__ = [
     "ADOPTED_OUTCOMES",
@@ -30,12 +31,12 @@ __all__ = [
 
 #: Outcomes in the order pages list them.
 OUTCOMES: tuple[str, ...] = ("adopted", "partly", "not_adopted", "pending")
-OUTCOME_LABELS: dict[str, str] = {
-    "adopted": "采纳",
-    "partly": "部分采纳",
-    "not_adopted": "未采纳",
-    "pending": "待定",
-}
+OUTCOME_LABELS: Labels[str] = Labels({
+    "adopted": N_("采纳"),
+    "partly": N_("部分采纳"),
+    "not_adopted": N_("未采纳"),
+    "pending": N_("待定"),
+})
 #: Outcomes counted as adopted in the figures stations report (采纳 and 部分采纳).
 ADOPTED_OUTCOMES: frozenset[str] = frozenset({"adopted", "partly"})
 #: Who decided: an officer of this station, or the upper station whose answer was passed down.
@@ -52,17 +53,17 @@ def parse_outcome(value: str, *, field: str = "outcome") -> str:
     if cleaned in OUTCOME_LABELS:
         return cleaned
     for code, label in OUTCOME_LABELS.items():
-        if cleaned == label:
+        if cleaned in (label, OUTCOME_LABELS.source(code)):  # the shown label, or the Chinese one
             return code
     choices = "、".join(f"{code}（{label}）" for code, label in OUTCOME_LABELS.items())
-    raise Invalid(f"采纳情况“{cleaned}”无效，应为 {choices} 之一", field=field)
+    raise Invalid(_("采纳情况“%(value)s”无效，应为 %(choices)s 之一") % {"value": cleaned, "choices": choices}, field=field)
 
 
 def parse_point_key(value: str, *, field: str = "point") -> tuple[str, int]:
     """``("c", 12)`` for ``c12``: the kind (cluster or opinion) and its id."""
     match = _POINT_KEY.match((value or "").strip().lower())
     if match is None or not 0 < int(match.group(2)) <= MAX_INT:
-        raise Invalid(f"意见编号“{value}”无效，应为 c12（归并组）或 o34（单条意见）这样的编号", field=field)
+        raise Invalid(_("意见编号“%(value)s”无效，应为 c12（归并组）或 o34（单条意见）这样的编号") % {"value": value}, field=field)
     return match.group(1), int(match.group(2))
 
 
@@ -82,10 +83,10 @@ def check_input(item: OutcomeInput, *, prefix: str = "") -> OutcomeInput:
     outcome = parse_outcome(item.outcome, field=f"{prefix}outcome")
     note = (item.note or "").strip()
     if len(note) > MAX_NOTE:
-        raise Invalid(f"说明最多 {MAX_NOTE} 字（现有 {len(note)} 字）", field=f"{prefix}note")
+        raise Invalid(_("说明最多 %(max)s 字（现有 %(n)s 字）") % {"max": MAX_NOTE, "n": len(note)}, field=f"{prefix}note")
     final_article = (item.final_article or "").strip()
     if len(final_article) > MAX_FINAL_ARTICLE:
-        raise Invalid(f"通过文本的条文最多 {MAX_FINAL_ARTICLE} 字，如“第十二条”", field=f"{prefix}final_article")
+        raise Invalid(_("通过文本的条文最多 %(max)s 字，如“第十二条”") % {"max": MAX_FINAL_ARTICLE}, field=f"{prefix}final_article")
     return OutcomeInput(point_key=f"{kind}{number}", outcome=outcome, note=note, final_article=final_article)
 
 

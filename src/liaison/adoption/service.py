@@ -34,6 +34,7 @@ from liaison.core.errors import Invalid
 from liaison.db import bulk_insert, transaction
 from liaison.drafts import service as drafts
 from liaison.drafts.numerals import article_label
+from liaison.i18n import _
 from liaison.opinions.tables import Opinion
 from liaison.packets.tables import PacketVersion
 
@@ -137,12 +138,12 @@ async def list_points(slug: str, *, page: int = 1, page_size: int = 100, undecid
     entries = entries[(page - 1) * page_size: page * page_size]
 
     decided = {p["id"]: p for p in await outcomes_for_draft(draft.id)}
-    cluster_ids = [int(k[1:]) for k, _, _ in entries if k[0] == "c"]
+    cluster_ids = [int(k[1:]) for k, _text, _article in entries if k[0] == "c"]
     texts: dict[str, tuple[str, str]] = {}
     for c in await Cluster.select(Cluster.id, Cluster.summary, Cluster.representative.text).where(
             Cluster.id.is_in(cluster_ids or [0])).run():
         texts[f"c{c['id']}"] = (c["summary"] or "", c["representative.text"] or "")
-    opinion_ids = [int(k[1:]) for k, _, _ in entries if k[0] == "o"]
+    opinion_ids = [int(k[1:]) for k, _text, _article in entries if k[0] == "o"]
     for o in await Opinion.select(Opinion.id, Opinion.text).where(Opinion.id.is_in(opinion_ids or [0])).run():
         texts[f"o{o['id']}"] = ("", o["text"])
     points = []
@@ -181,7 +182,7 @@ async def _resolve(draft_id: int, keys: list[str], fields: list[str]) -> list[_R
         if key[0] == "c":
             cluster = clusters.get(number)
             if cluster is None:
-                raise Invalid(f"这份草案没有归并组 {key}（可能已重新归并），请核对意见编号", field=field)
+                raise Invalid(_("这份草案没有归并组 %(key)s（可能已重新归并），请核对意见编号") % {"key": key}, field=field)
             group = members.get(number, [])
             resolved.append(_Resolved(key=key, article=_main_article([m["opinion.article"] for m in group]),
                                       text=cluster["summary"] or cluster["representative.text"] or "",
@@ -189,9 +190,9 @@ async def _resolve(draft_id: int, keys: list[str], fields: list[str]) -> list[_R
             continue
         opinion = opinions.get(number)
         if opinion is None:
-            raise Invalid(f"这份草案没有意见 {key}，请核对意见编号", field=field)
+            raise Invalid(_("这份草案没有意见 %(key)s，请核对意见编号") % {"key": key}, field=field)
         if opinion["status"] == "set_aside":
-            raise Invalid(f"意见 {key} 未纳入汇总（已排除），不能记录采纳情况", field=field)
+            raise Invalid(_("意见 %(key)s 未纳入汇总（已排除），不能记录采纳情况") % {"key": key}, field=field)
         resolved.append(_Resolved(key=key, article=opinion["article"], text=opinion["text"], opinions=[number]))
     return resolved
 
@@ -202,7 +203,7 @@ async def _packet_version(draft_id: int, given: int | None) -> int | None:
             PacketVersion.number, ascending=False).first().run()
         return latest["number"] if latest else None
     if not await PacketVersion.exists().where((PacketVersion.draft == draft_id) & (PacketVersion.number == given)).run():
-        raise Invalid(f"这份草案没有第 {given} 版意见汇总", field="packet_version")
+        raise Invalid(_("这份草案没有第 %(version)s 版意见汇总") % {"version": given}, field="packet_version")
     return given
 
 
@@ -277,25 +278,25 @@ async def record_outcomes_batch(draft_slug: str, items: Sequence[OutcomeInput | 
 async def _record(draft_slug: str, items: Sequence[OutcomeInput | dict[str, Any]], *, actor: str, source: str,
                   packet_version: int | None, single: bool) -> int:
     if source not in SOURCES:
-        raise Invalid(f"来源应为 {' 或 '.join(SOURCES)}", field="source")
+        raise Invalid(_("来源应为 %(choices)s") % {"choices": _(" 或 ").join(SOURCES)}, field="source")
     if not items:
-        raise Invalid("没有要记录的采纳情况", field="outcomes")
+        raise Invalid(_("没有要记录的采纳情况"), field="outcomes")
     draft = await drafts.get_draft(draft_slug, public=False)
     checked: list[OutcomeInput] = []
     for i, raw in enumerate(items):
         prefix = "" if single else f"outcomes[{i}]."
         if isinstance(raw, dict):
             if not isinstance(raw.get("point_key"), str) or not isinstance(raw.get("outcome"), str):
-                raise Invalid("每项都要有 point_key 和 outcome（文本）", field=f"{prefix}point_key")
+                raise Invalid(_("每项都要有 point_key 和 outcome（文本）"), field=f"{prefix}point_key")
             raw = OutcomeInput(point_key=raw["point_key"], outcome=raw["outcome"], note=str(raw.get("note") or ""),
                                final_article=str(raw.get("final_article") or ""))
         elif not isinstance(raw, OutcomeInput):
-            raise Invalid("每项应为 {point_key, outcome, note, final_article}", field=f"{prefix}point_key")
+            raise Invalid(_("每项应为 {point_key, outcome, note, final_article}"), field=f"{prefix}point_key")
         checked.append(check_input(raw, prefix=prefix))
     keys = [c.point_key for c in checked]
     if len(set(keys)) != len(keys):
         repeated = next(k for k, n in Counter(keys).items() if n > 1)
-        raise Invalid(f"意见编号 {repeated} 出现了不止一次", field="outcomes")
+        raise Invalid(_("意见编号 %(key)s 出现了不止一次") % {"key": repeated}, field="outcomes")
     version = await _packet_version(draft.id, packet_version)
     fields = ["point"] if single else [f"outcomes[{i}].point_key" for i in range(len(keys))]
     async with transaction():

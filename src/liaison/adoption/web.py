@@ -16,6 +16,7 @@ from liaison.adoption.outcomes import OUTCOME_LABELS, OUTCOMES, OutcomeInput
 from liaison.core.errors import Invalid
 from liaison.core.privacy import mask_contacts
 from liaison.drafts import service as drafts
+from liaison.i18n import _
 from liaison.web.auth import current_user, requires
 
 __all__ = ["PAGE_SIZE", "ROUTES", "public_points"]
@@ -95,7 +96,7 @@ async def record_batch(request: Request, slug: FromPath[str]) -> Redirect:
     form = await request.form()
     keys = [str(v) for v in form.getall("point")] if "point" in form else []
     if not keys:
-        raise Invalid("请勾选要记录采纳情况的意见", field="point")
+        raise Invalid(_("请勾选要记录采纳情况的意见"), field="point")
     outcome, note, final_article = (str(form.get(k, "")) for k in ("outcome", "note", "final_article"))
     await service.record_outcomes_batch(
         slug, [OutcomeInput(k, outcome, note, final_article) for k in keys], actor=_actor(request), source="person")

@@ -30,6 +30,7 @@ from liaison.core.errors import Conflict, Invalid, NotFound
 from liaison.core.jsonable import to_jsonable
 from liaison.db import bulk_insert, is_sqlite, transaction
 from liaison.drafts.tables import DraftArticle, DraftVersion
+from liaison.i18n import _
 from liaison.opinions.tables import Opinion
 
 __all__ = ["Analyzer", "assign_pending", "cluster_detail", "last_operation", "list_clusters", "merge_clusters",
@@ -308,7 +309,7 @@ async def cluster_detail(cluster_id: int) -> dict[str, Any]:
         Cluster.id == cluster_id
     ).first().run()
     if cluster is None:
-        raise NotFound(f"归并意见 {cluster_id} 不存在", field="cluster")
+        raise NotFound(_("归并意见 %(id)s 不存在") % {"id": cluster_id}, field="cluster")
     members = await ClusterMember.select(
         ClusterMember.opinion, ClusterMember.source, ClusterMember.decided_by, ClusterMember.opinion.text,
         ClusterMember.opinion.article, ClusterMember.opinion.channel, ClusterMember.opinion.status,
@@ -320,11 +321,11 @@ async def set_summary(cluster_id: int, summary: str, representative: int | None,
     cluster = await cluster_detail(cluster_id)
     summary = summary.strip()
     if len(summary) > 2000:
-        raise Invalid("归并意见摘要最多 2000 字", field="summary")
+        raise Invalid(_("归并意见摘要最多 %(max)s 字") % {"max": 2000}, field="summary")
     values: dict[Any, Any] = {Cluster.summary: summary, Cluster.reviewed_by: actor, Cluster.updated_at: _now()}
     if representative is not None:
         if representative not in {m["opinion"] for m in cluster["members"]}:
-            raise Invalid("代表性意见必须是本组的成员", field="representative")
+            raise Invalid(_("代表性意见必须是本组的成员"), field="representative")
         values[Cluster.representative] = representative
     async with transaction():
         await Cluster.update(values).where(Cluster.id == cluster_id).run()
@@ -368,7 +369,7 @@ async def _membership(opinion_id: int) -> dict[str, Any]:
         ClusterMember.opinion == opinion_id
     ).first().run()
     if member is None:
-        raise NotFound(f"意见 {opinion_id} 还没有归并", field="opinion")
+        raise NotFound(_("意见 %(id)s 还没有归并") % {"id": opinion_id}, field="opinion")
     return member
 
 
@@ -407,7 +408,7 @@ async def _move(member: dict[str, Any], opinion_id: int, target_cluster: int | N
     else:
         target = await Cluster.select(Cluster.draft).where(Cluster.id == target_cluster).first().run()
         if target is None or target["draft"] != draft_id:
-            raise Invalid(f"归并组 #{target_cluster} 不存在或不属于同一草案", field="cluster")
+            raise Invalid(_("归并组 #%(id)s 不存在或不属于同一草案") % {"id": target_cluster}, field="cluster")
     await ClusterMember.update({
         ClusterMember.cluster: target_cluster, ClusterMember.source: "person", ClusterMember.decided_by: actor,
         ClusterMember.decided_at: _now(),
@@ -439,10 +440,12 @@ async def move_member(opinion_id: int, target_cluster: int | None, actor: str, *
     """
     member = await _membership(opinion_id)
     if from_cluster is not None and member["cluster"] != from_cluster:
-        raise Conflict(f"意见 {opinion_id} 已不在归并组 #{from_cluster} 中（可能刚被他人移动），请刷新页面后再操作",
+        raise Conflict(_("意见 %(opinion)s 已不在归并组 #%(cluster)s 中（可能刚被他人移动），请刷新页面后再操作")
+                       % {"opinion": opinion_id, "cluster": from_cluster},
                        field="cluster")
     if target_cluster == member["cluster"]:
-        raise Invalid(f"意见 {opinion_id} 已经在归并组 #{target_cluster} 中", field="cluster")
+        raise Invalid(_("意见 %(opinion)s 已经在归并组 #%(cluster)s 中") % {"opinion": opinion_id, "cluster": target_cluster},
+                      field="cluster")
     async with transaction():
         before = await _snapshot({member["cluster"]} | ({target_cluster} if target_cluster else set()), [opinion_id])
         moved_to = await _move(member, opinion_id, target_cluster, actor)
@@ -454,10 +457,10 @@ async def split_off(opinion_ids: list[int], actor: str) -> int:
     """Move several opinions of one draft out together into one new cluster (one undoable step)."""
     ids = list(dict.fromkeys(opinion_ids))
     if not ids:
-        raise Invalid("请勾选要移出的意见", field="opinion")
+        raise Invalid(_("请勾选要移出的意见"), field="opinion")
     members = [await _membership(oid) for oid in ids]
     if len({m["cluster.draft"] for m in members}) != 1:
-        raise Invalid("只能把同一草案的意见移出为一组", field="opinion")
+        raise Invalid(_("只能把同一草案的意见移出为一组"), field="opinion")
     async with transaction():
         before = await _snapshot({m["cluster"] for m in members}, ids)
         first = await _move(members[0], ids[0], None, actor)
@@ -470,12 +473,12 @@ async def split_off(opinion_ids: list[int], actor: str) -> int:
 async def merge_clusters(cluster_ids: list[int], actor: str) -> int:
     """Merge several clusters into the first; every moved membership is a person's decision."""
     if len(set(cluster_ids)) < 2:
-        raise Invalid("请至少选择两组意见进行合并", field="clusters")
+        raise Invalid(_("请至少选择两组意见进行合并"), field="clusters")
     cluster_ids = list(dict.fromkeys(cluster_ids))
     target, *others = cluster_ids
     rows = await Cluster.select(Cluster.id, Cluster.draft).where(Cluster.id.is_in(cluster_ids)).run()
     if len(rows) != len(cluster_ids) or len({r["draft"] for r in rows}) != 1:
-        raise Invalid("只能合并同一草案中存在的归并组", field="clusters")
+        raise Invalid(_("只能合并同一草案中存在的归并组"), field="clusters")
     async with transaction():
         moving = [m["opinion"] for m in await ClusterMember.select(ClusterMember.opinion).where(
             ClusterMember.cluster.is_in(others)).run()]
@@ -518,7 +521,7 @@ async def undo_last(draft_id: int, actor: str) -> dict[str, Any]:
             (ReviewOperation.draft == draft_id) & (ReviewOperation.actor == actor) & ReviewOperation.undone_at.is_null()
         ).order_by(ReviewOperation.id, ascending=False).output(load_json=True).first().run()
         if op is None:
-            raise NotFound("没有可以撤销的归并操作", field="operation")
+            raise NotFound(_("没有可以撤销的归并操作"), field="operation")
         before, expected = op["before"], {int(k): v for k, v in op["after"]["members"].items()}
         ids = sorted(expected)
         current: dict[int, int] = {}
@@ -528,7 +531,7 @@ async def undo_last(draft_id: int, actor: str) -> dict[str, Any]:
             ).run():
                 current[m["opinion"]] = m["cluster"]
         if current != expected:
-            raise Conflict("这些意见之后又被调整过，不能撤销这一步；请直接移动或合并", field="operation")
+            raise Conflict(_("这些意见之后又被调整过，不能撤销这一步；请直接移动或合并"), field="operation")
         snapshot_ids = [c["id"] for c in before["clusters"]]
         existing = {c["id"] for c in await Cluster.select(Cluster.id).where(Cluster.id.is_in(snapshot_ids)).run()} \
             if snapshot_ids else set()

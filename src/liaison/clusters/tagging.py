@@ -24,6 +24,7 @@ from liaison.core.errors import Conflict, Invalid, NotFound
 from liaison.db import bulk_insert, transaction
 from liaison.drafts.tables import Draft, DraftArticle, DraftVersion
 from liaison.opinions.tables import Contributor, Opinion
+from liaison.i18n import N_, Labels, _
 
 __all__ = [
     "NONE", "SECTOR_NAMES", "STANCE_LABELS", "TagCache", "add_keyword", "article_numbers", "article_overrides",
@@ -34,7 +35,7 @@ __all__ = [
 ]
 
 log = logging.getLogger("liaison.tagging")
-STANCE_LABELS = {"support": "支持", "oppose": "反对", "amend": "修改", "question": "疑问"}
+STANCE_LABELS = Labels({"support": N_("支持"), "oppose": N_("反对"), "amend": N_("修改"), "question": N_("疑问")})
 #: A person's "no sector" / "no article (总体意见)": the value of their row, so it wins over the
 #: machine's like any person's choice (a person row with confidence 0 would let the machine's show).
 NONE = "none"
@@ -62,7 +63,7 @@ async def _seed(draft_id: int) -> Taxonomy:
 
     draft = await Draft.select(Draft.current_version).where(Draft.id == draft_id).first().run()
     if draft is None:
-        raise NotFound(f"草案 {draft_id} 不存在", field="draft")
+        raise NotFound(_("草案 %(id)s 不存在") % {"id": draft_id}, field="draft")
     version = await DraftVersion.select(DraftVersion.source_text).where(
         (DraftVersion.draft == draft_id) & (DraftVersion.number == draft["current_version"])
     ).first().run()
@@ -97,20 +98,21 @@ def _clean_keywords(raw: str | Iterable[str]) -> list[str]:
         if not w:
             continue
         if len(w) > MAX_KEYWORD:
-            raise Invalid(f"关键词“{w[:10]}…”太长：每个关键词最多 {MAX_KEYWORD} 字", field="keywords")
+            raise Invalid(_("关键词“%(word)s…”太长：每个关键词最多 %(max)s 字") % {"word": w[:10], "max": MAX_KEYWORD},
+                          field="keywords")
         if w not in out:
             out.append(w)
     if len(out) > MAX_KEYWORDS:
-        raise Invalid(f"一个主题最多 {MAX_KEYWORDS} 个关键词", field="keywords")
+        raise Invalid(_("一个主题最多 %(max)s 个关键词") % {"max": MAX_KEYWORDS}, field="keywords")
     return out
 
 
 def _clean_name(name: str) -> str:
     name = (name or "").strip()
     if not name:
-        raise Invalid("请填写主题名称", field="name")
+        raise Invalid(_("请填写主题名称"), field="name")
     if len(name) > MAX_NAME:
-        raise Invalid(f"主题名称最多 {MAX_NAME} 字", field="name")
+        raise Invalid(_("主题名称最多 %(max)s 字") % {"max": MAX_NAME}, field="name")
     return name
 
 
@@ -126,7 +128,7 @@ async def _store(draft_id: int, taxonomy: Taxonomy, revision: int, actor: str, a
         current = await TopicTaxonomy.select(TopicTaxonomy.revision).where(
             TopicTaxonomy.draft == draft_id).first().run()
         if current is None or current["revision"] != revision:
-            raise Conflict("主题分类刚被其他人修改过，请刷新页面后再改", field="revision")
+            raise Conflict(_("主题分类刚被其他人修改过，请刷新页面后再改"), field="revision")
         await TopicTaxonomy.update({
             TopicTaxonomy.topics: taxonomy.to_dict(), TopicTaxonomy.revision: revision + 1,
             TopicTaxonomy.retag_after: 0, TopicTaxonomy.updated_by: actor, TopicTaxonomy.updated_at: _now(),
@@ -143,21 +145,21 @@ async def _store(draft_id: int, taxonomy: Taxonomy, revision: int, actor: str, a
 async def save_topic(draft_id: int, revision: int, original: str | None, name: str, keywords: str | Iterable[str],
                      actor: str) -> None:
     """Add a topic (``original`` None) or rename it and replace its keywords (the worker re-tags)."""
-    taxonomy, _ = await taxonomy_of(draft_id)
+    taxonomy, _revision = await taxonomy_of(draft_id)
     name = _clean_name(name)
     words = _clean_keywords(keywords)
     names = [t.name for t in taxonomy.topics]
     if original is None:
         if name in names:
-            raise Invalid(f"已有主题“{name}”", field="name")
+            raise Invalid(_("已有主题“%(name)s”") % {"name": name}, field="name")
         if len(names) >= MAX_TOPICS:
-            raise Invalid(f"一部草案最多 {MAX_TOPICS} 个主题", field="name")
+            raise Invalid(_("一部草案最多 %(max)s 个主题") % {"max": MAX_TOPICS}, field="name")
         taxonomy.topics.append(Topic(name, words))
         return await _store(draft_id, taxonomy, revision, actor, "add", {}, {"name": name, "keywords": words})
     if original not in names:
-        raise NotFound(f"没有主题“{original}”", field="original")
+        raise NotFound(_("没有主题“%(name)s”") % {"name": original}, field="original")
     if name != original and name in names:
-        raise Invalid(f"已有主题“{name}”", field="name")
+        raise Invalid(_("已有主题“%(name)s”") % {"name": name}, field="name")
     topic = taxonomy.topics[names.index(original)]
     before = topic.to_dict()
     topic.name, topic.keywords = name, words
@@ -167,27 +169,27 @@ async def save_topic(draft_id: int, revision: int, original: str | None, name: s
 
 async def add_keyword(draft_id: int, revision: int, topic_name: str, word: str, actor: str) -> None:
     """Add one suggested keyword to a topic."""
-    taxonomy, _ = await taxonomy_of(draft_id)
+    taxonomy, _revision = await taxonomy_of(draft_id)
     topic = next((t for t in taxonomy.topics if t.name == topic_name), None)
     if topic is None:
-        raise NotFound(f"没有主题“{topic_name}”", field="topic")
+        raise NotFound(_("没有主题“%(name)s”") % {"name": topic_name}, field="topic")
     return await save_topic(draft_id, revision, topic.name, topic.name, [*topic.keywords, *_clean_keywords([word])],
                             actor)
 
 
 async def delete_topic(draft_id: int, revision: int, name: str, actor: str) -> None:
     """Remove a topic and every tag of it (people's included: the topic no longer exists)."""
-    taxonomy, _ = await taxonomy_of(draft_id)
+    taxonomy, _revision = await taxonomy_of(draft_id)
     kept = [t for t in taxonomy.topics if t.name != name]
     if len(kept) == len(taxonomy.topics):
-        raise NotFound(f"没有主题“{name}”", field="name")
+        raise NotFound(_("没有主题“%(name)s”") % {"name": name}, field="name")
     removed = next(t for t in taxonomy.topics if t.name == name)
     return await _store(draft_id, Taxonomy(kept), revision, actor, "delete", removed.to_dict(), {}, removed=name)
 
 
 async def keyword_suggestions(draft_id: int, *, top: int = 40, limit: int = 20_000) -> list[tuple[str, int]]:
     """Frequent words of the draft's latest ``limit`` opinions that no topic has yet, with counts."""
-    taxonomy, _ = await taxonomy_of(draft_id)
+    taxonomy, _revision = await taxonomy_of(draft_id)
     rows = await Opinion.select(Opinion.text).where(Opinion.draft == draft_id).order_by(
         Opinion.id, ascending=False).limit(limit).run()
     known = {k for t in taxonomy.topics for k in t.keywords} | {t.name for t in taxonomy.topics}
@@ -403,14 +405,14 @@ async def opinions_tagged(draft_id: int, kind: str, value: str) -> set[int]:
 async def _opinion_draft(opinion_id: int) -> int:
     row = await Opinion.select(Opinion.draft).where(Opinion.id == opinion_id).first().run()
     if row is None:
-        raise NotFound(f"意见 {opinion_id} 不存在", field="opinion")
+        raise NotFound(_("意见 %(id)s 不存在") % {"id": opinion_id}, field="opinion")
     return row["draft"]
 
 
 async def set_stance(opinion_id: int, stance: str, actor: str) -> None:
     """A person's stance for an opinion; it wins over the machine's, which stays stored."""
     if stance not in STANCES:
-        raise Invalid("立场只能是：支持、反对、修改、疑问", field="stance")
+        raise Invalid(_("立场只能是：%(stances)s") % {"stances": _("、").join(STANCE_LABELS.values())}, field="stance")
     draft_id = await _opinion_draft(opinion_id)
     before = (await tags_of([opinion_id]))[opinion_id].stance
     async with transaction():
@@ -431,12 +433,12 @@ async def set_topics(opinion_id: int, chosen: Iterable[str], actor: str) -> None
     row with confidence 0 ("not this topic"), so a later re-tagging does not bring them back.
     """
     draft_id = await _opinion_draft(opinion_id)
-    taxonomy, _ = await taxonomy_of(draft_id)
+    taxonomy, _revision = await taxonomy_of(draft_id)
     names = {t.name for t in taxonomy.topics}
     chosen_set = set(chosen)
     unknown = chosen_set - names
     if unknown:
-        raise Invalid(f"本草案没有主题：{'、'.join(sorted(unknown))}", field="topic")
+        raise Invalid(_("本草案没有主题：%(names)s") % {"names": _("、").join(sorted(unknown))}, field="topic")
     stored = await OpinionTag.select(OpinionTag.value, OpinionTag.source).where(
         (OpinionTag.opinion == opinion_id) & (OpinionTag.kind == "topic")).run()
     machine = {r["value"] for r in stored if r["source"] in MACHINE_SOURCES}
@@ -446,7 +448,7 @@ async def set_topics(opinion_id: int, chosen: Iterable[str], actor: str) -> None
     async with transaction():
         await OpinionTag.delete().where(
             (OpinionTag.opinion == opinion_id) & (OpinionTag.kind == "topic") & (
-                (OpinionTag.source == "person") | OpinionTag.value.is_in([v for v, _ in decisions] or [""]))
+                (OpinionTag.source == "person") | OpinionTag.value.is_in([v for v, _confidence in decisions] or [""]))
         ).run()
         await bulk_insert(OpinionTag, _COLUMNS,
                           [(opinion_id, draft_id, "topic", v, "person", conf, actor, now) for v, conf in decisions])
@@ -500,7 +502,8 @@ async def set_sector(opinion_id: int, sector: str, actor: str) -> bool:
     """A person's sector for an opinion's contributor (one of :data:`SECTOR_NAMES`, or :data:`NONE`)."""
     sector = sector.strip()
     if sector not in (*SECTOR_NAMES, NONE):
-        raise Invalid(f"群体只能从列表中选择：{'、'.join(SECTOR_NAMES)}，或“不标注”", field="sector")
+        raise Invalid(_("群体只能从列表中选择：%(sectors)s，或“不标注”") % {"sectors": _("、").join(SECTOR_NAMES)},
+                      field="sector")
     current = (await tags_of([opinion_id]))[opinion_id].sector
     shown = current.name if current is not None and current.name != NONE else None
     return await _set_single(opinion_id, "sector", sector, actor, shown, current.source if current else None)
@@ -515,13 +518,15 @@ async def set_article(opinion_id: int, article: str, actor: str) -> bool:
     text = article.strip().lstrip("第").rstrip("条").strip()
     row = await Opinion.select(Opinion.draft, Opinion.article).where(Opinion.id == opinion_id).first().run()
     if row is None:
-        raise NotFound(f"意见 {opinion_id} 不存在", field="opinion")
-    if text in (NONE, "总体意见", "general"):
+        raise NotFound(_("意见 %(id)s 不存在") % {"id": opinion_id}, field="opinion")
+    # The form sends NONE; the Chinese word (and its translation, and "general") are accepted whatever the locale.
+    if text in (NONE, "总体意见", "general", _("总体意见")):
         value = NONE
     elif text.isdigit() and int(text) in await article_numbers(row["draft"]):
         value = str(int(text))
     else:
-        raise Invalid(f"条文“{article[:10]}”不在本草案中：请选择条文编号或“总体意见”", field="article")
+        raise Invalid(_("条文“%(article)s”不在本草案中：请选择条文编号或“总体意见”") % {"article": article[:10]},
+                      field="article")
     tags = (await tags_of([opinion_id]))[opinion_id]
     shown = effective_article(row["article"], tags)
     person = tags.article is not None and tags.article.source == "person"
@@ -567,12 +572,12 @@ async def opinions_on_article(draft_id: int, number: int | None) -> set[int]:
     for r in machine:
         if r["opinion"] not in best or r["confidence"] > best[r["opinion"]][0]:
             best[r["opinion"]] = (r["confidence"], r["value"])
-    for oid, (_, value) in best.items():
+    for oid, (_confidence, value) in best.items():
         if number is None:
             found.discard(oid)
         elif value == str(number):
             found.add(oid)
-    for oid, (_, chosen) in overrides.items():
+    for oid, (_filed, chosen) in overrides.items():
         if chosen == number:
             found.add(oid)
         else:

@@ -22,6 +22,7 @@ from liaison.clusters.tables import Cluster
 from liaison.core.errors import DomainError, Invalid, NotFound
 from liaison.db import transaction
 from liaison.drafts import service as drafts
+from liaison.i18n import N_, Labels, _
 from liaison.opinions.validation import CHANNEL_LABELS, STATUS_LABELS
 from liaison.web.auth import current_user, requires
 from liaison.web.htmx import VARY, is_htmx
@@ -29,7 +30,9 @@ from liaison.web.htmx import VARY, is_htmx
 __all__ = ["ROUTES"]
 
 _REVIEWERS = requires(Role.ADMIN, Role.OFFICER)
-_OP_LABELS = {"move": "移动", "split": "移出", "merge": "合并"}
+#: The undo button names the step it undoes (a whole sentence per kind, so a translator can reorder).
+_OP_LABELS = Labels({"move": N_("撤销我上一步的移动"), "split": N_("撤销我上一步的移出"), "merge": N_("撤销我上一步的合并")})
+_SOURCE_LABELS = Labels({"rule": N_("系统"), "suggestion": N_("系统建议"), "person": N_("人工")})
 
 
 def _actor(request: Request) -> str:
@@ -38,10 +41,11 @@ def _actor(request: Request) -> str:
     return user.username
 
 
-def _form_int(value: object, field: str, label: str) -> int:
+def _form_int(value: object, field: str, message: str) -> int:
+    """``message`` is the whole (translated) refusal, so each field reads as one sentence."""
     text = str(value or "").strip().lstrip("#")
     if not text.isdigit():
-        raise Invalid(f"请填写{label}（数字）", field=field)
+        raise Invalid(message, field=field)
     return int(text)
 
 
@@ -50,17 +54,17 @@ def _one_of(value: object, allowed: tuple[str, ...] | set[str], field: str) -> s
     if not text:
         return None
     if text not in allowed:
-        raise Invalid(f"筛选条件“{text[:20]}”无效，请从列表中选择", field=field)
+        raise Invalid(_("筛选条件“%(value)s”无效，请从列表中选择") % {"value": text[:20]}, field=field)
     return text
 
 
 async def _list_context(request: Request, slug: str, params: Mapping[str, Any]) -> dict[str, Any]:
     """The list page's data; ``params`` are the filters (the query, or a list form's hidden fields)."""
     draft = await drafts.get_draft(slug, public=False)
-    taxonomy, _ = await tagging.taxonomy_of(draft.id)
+    taxonomy, _revision = await tagging.taxonomy_of(draft.id)
     topics = [t.name for t in taxonomy.topics]
     articles = await drafts.get_articles(draft)
-    article_choices = {tagging.NONE: "总体意见", **{str(a["number"]): a["label"] for a in articles}}
+    article_choices = {tagging.NONE: _("总体意见"), **{str(a["number"]): a["label"] for a in articles}}
     chosen = {
         "topic": _one_of(params.get("topic"), set(topics), "topic"),
         "stance": _one_of(params.get("stance"), tuple(tagging.STANCE_LABELS), "stance"),
@@ -95,17 +99,19 @@ async def _detail_context(request: Request, cluster_id: int) -> dict[str, Any]:
 
     slug = await drafts_slug(cluster["draft"])
     draft = await drafts.get_draft(slug, public=False)
-    taxonomy, _ = await tagging.taxonomy_of(cluster["draft"])
+    taxonomy, _revision = await tagging.taxonomy_of(cluster["draft"])
     articles = {a["number"]: a["label"] for a in await drafts.get_articles(draft)}
     for m in members:  # an article only an older version has stays choosable for its opinion
         if m["article"] is not None and m["article"] not in articles:
-            articles[m["article"]] = f"第{m['article']}条（旧版本）"
+            articles[m["article"]] = _("第%(number)s条（旧版本）") % {"number": m["article"]}
     return {
         "c": cluster, "members": members, "slug": slug,
         "channel_labels": CHANNEL_LABELS, "status_labels": STATUS_LABELS,
         "stance_labels": tagging.STANCE_LABELS, "topics": [t.name for t in taxonomy.topics],
-        "sectors": tagging.SECTOR_NAMES, "articles": dict(sorted(articles.items())), "none": tagging.NONE,
-        "source_labels": {"rule": "系统", "suggestion": "系统建议", "person": "人工"},
+        "sectors": tagging.SECTOR_NAMES, "articles": dict(sorted(articles.items())),
+        # not "none": in Jinja that name is the None literal, so the form sent "None" and was refused
+        "no_choice": tagging.NONE,
+        "source_labels": _SOURCE_LABELS,
         "last_op": await service.last_operation(cluster["draft"], _actor(request)), "op_labels": _OP_LABELS,
     }
 
@@ -120,7 +126,7 @@ async def cluster_page(request: Request, cluster_id: FromPath[int]) -> Template:
 async def _list_url(cluster_id: int) -> str:
     row = await Cluster.select(Cluster.draft.slug).where(Cluster.id == cluster_id).first().run()
     if row is None:
-        raise NotFound(f"归并意见 {cluster_id} 不存在", field="cluster")
+        raise NotFound(_("归并意见 %(id)s 不存在") % {"id": cluster_id}, field="cluster")
     return f"/staff/drafts/{row['draft.slug']}/clusters"
 
 
@@ -174,7 +180,7 @@ async def split(request: Request, cluster_id: FromPath[int]) -> Response[Any]:
     async def step() -> None:
         ids = [int(v) for v in form.getall("opinion") if str(v).isdigit()] if "opinion" in form else []
         if not ids:
-            raise Invalid("请勾选要移出的意见", field="opinion")
+            raise Invalid(_("请勾选要移出的意见"), field="opinion")
         await service.split_off(ids, _actor(request))
 
     return await _cluster_step(request, cluster_id, step)
@@ -186,7 +192,7 @@ async def move(request: Request, cluster_id: FromPath[int], opinion_id: FromPath
     form = await request.form()
 
     async def step() -> None:
-        target = _form_int(form.get("target"), "target", "目标归并组编号")
+        target = _form_int(form.get("target"), "target", _("请填写目标归并组编号（数字）"))
         await service.move_member(opinion_id, target, _actor(request), from_cluster=cluster_id)
 
     return await _cluster_step(request, cluster_id, step)
@@ -206,7 +212,7 @@ async def _save_tags(form: Any, opinion_id: int, actor: str) -> None:
     decision is recorded only for what the person changed). One transaction: a refusal saves nothing."""
     stance = str(form.get("stance", "")).strip()
     if not stance:
-        raise Invalid("请选择立场", field="stance")
+        raise Invalid(_("请选择立场"), field="stance")
     topics = [str(v) for v in form.getall("topic")] if "topic" in form else []
     async with transaction():
         if "article" in form:
@@ -234,7 +240,8 @@ async def member_tags(request: Request, cluster_id: FromPath[int], opinion_id: F
     context = await _detail_context(request, cluster_id)
     member = next((m for m in context["members"] if m["opinion"] == opinion_id), None)
     if member is None:
-        raise NotFound(f"意见 {opinion_id} 不在归并组 #{cluster_id} 中", field="opinion")
+        raise NotFound(_("意见 %(opinion)s 不在归并组 #%(cluster)s 中") % {"opinion": opinion_id, "cluster": cluster_id},
+                       field="opinion")
     context.update(m=member, tag_error=error, tags_saved=error is None)
     return Template("clusters/_member.html", context=context, status_code=error.status_code if error else 200,
                     headers=VARY)
@@ -289,7 +296,7 @@ async def undo(request: Request, slug: FromPath[str]) -> Response[Any]:
 
         return await _cluster_step(request, int(cluster), undo_here, notice="undone",
                                    back=f"/staff/drafts/{slug}/clusters")
-    return await _list_step(request, slug, step, lambda _: f"/staff/drafts/{slug}/clusters?undone=1")
+    return await _list_step(request, slug, step, lambda _notice: f"/staff/drafts/{slug}/clusters?undone=1")
 
 
 # ---------------------------------------------------------------- topic taxonomy
@@ -307,7 +314,7 @@ async def topics_page(request: Request, slug: FromPath[str]) -> Template:
 
 
 def _revision(form: Any) -> int:
-    return _form_int(form.get("revision"), "revision", "版本号（请刷新页面）")
+    return _form_int(form.get("revision"), "revision", _("请填写版本号（请刷新页面）（数字）"))
 
 
 @post("/staff/drafts/{slug:str}/topics", guards=[_REVIEWERS], include_in_schema=False, status_code=303)
@@ -342,7 +349,7 @@ async def topic_keyword(request: Request, slug: FromPath[str]) -> Redirect:
     form = await request.form()
     word = str(form.get("word", "")).strip()
     if not word:
-        raise Invalid("请填写要加入的关键词", field="word")
+        raise Invalid(_("请填写要加入的关键词"), field="word")
     await tagging.add_keyword(draft.id, _revision(form), str(form.get("topic", "")), word, _actor(request))
     return Redirect(f"/staff/drafts/{slug}/topics?saved=1", status_code=303)
 

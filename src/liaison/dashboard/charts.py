@@ -4,12 +4,18 @@ No web or database imports, nothing loaded at run time. Every chart is
 ``role="img"`` with a ``<title>`` and an ``aria-label``, scales to its container
 (``viewBox`` with ``width="100%"``), and escapes every piece of text it is given.
 An empty data set gives a small chart saying 暂无数据 rather than an error.
+Chart text follows the request's interface language (liaison.i18n); callers
+pass titles already translated.
 """
 
 from __future__ import annotations
 
 from datetime import date
 from html import escape
+
+from babel.dates import format_skeleton
+
+from liaison.i18n import DEFAULT_LOCALE, _, current_locale, format_date_for, ngettext
 
 __all__ = ["bar_chart", "heat_strip", "line_chart"]
 
@@ -35,8 +41,9 @@ def _svg(width: int, height: int, title: str, body: str, label: str | None = Non
 
 
 def _empty(title: str) -> str:
-    body = f'<text x="10" y="26" font-size="14" fill="{_MUTED}">暂无数据</text>'
-    return _svg(300, 40, title, body, f"{title}：暂无数据")
+    none = _("暂无数据")
+    body = f'<text x="10" y="26" font-size="14" fill="{_MUTED}">{_e(none)}</text>'
+    return _svg(300, 40, title, body, _("%(title)s：%(text)s") % {"title": title, "text": none})
 
 
 def _short(label: str, limit: int) -> str:
@@ -44,7 +51,11 @@ def _short(label: str, limit: int) -> str:
 
 
 def _md(d: date) -> str:
-    return f"{d.month}月{d.day}日"
+    """Month and day for an axis end: 3月1日, or the locale's short form (Mar 1)."""
+    locale = current_locale()
+    if locale == DEFAULT_LOCALE:
+        return f"{d.month}月{d.day}日"
+    return format_skeleton("MMMd", d, locale=locale)
 
 
 def line_chart(points: list[tuple[date, int]], title: str) -> str:
@@ -54,7 +65,7 @@ def line_chart(points: list[tuple[date, int]], title: str) -> str:
     width, height = 600, 220
     left, right, top, bottom = 44, 12, 14, 34
     plot_w, plot_h = width - left - right, height - top - bottom
-    peak = max(v for _, v in points) or 1
+    peak = max(v for _label, v in points) or 1
     n = len(points)
 
     def x(i: int) -> float:
@@ -63,7 +74,7 @@ def line_chart(points: list[tuple[date, int]], title: str) -> str:
     def y(v: int) -> float:
         return top + plot_h - plot_h * v / peak
 
-    coords = " ".join(f"{x(i):.1f},{y(v):.1f}" for i, (_, v) in enumerate(points))
+    coords = " ".join(f"{x(i):.1f},{y(v):.1f}" for i, (_label, v) in enumerate(points))
     base = top + plot_h
     anchor = ' text-anchor="middle"' if n == 1 else ""
     parts = [
@@ -80,11 +91,16 @@ def line_chart(points: list[tuple[date, int]], title: str) -> str:
         parts.append(f'<text x="{x(n - 1):.1f}" y="{height - 10}" font-size="12" text-anchor="end" '
                      f'fill="{_MUTED}">{_e(_md(points[-1][0]))}</text>')
     if n <= 120:  # a hoverable dot per day; beyond that the dots would only be noise
+        locale = current_locale()
         for i, (d, v) in enumerate(points):
+            tip = ngettext("%(date)s：%(num)s 条", "%(date)s：%(num)s 条", v) % {
+                "date": format_date_for(d, locale), "num": v}
             parts.append(f'<circle cx="{x(i):.1f}" cy="{y(v):.1f}" r="2.5" fill="{_ACCENT}">'
-                         f"<title>{_e(f'{d.year}年{_md(d)}：{v} 条')}</title></circle>")
-    total = sum(v for _, v in points)
-    label = f"{title}：{points[0][0].isoformat()} 至 {points[-1][0].isoformat()} 共 {total} 条，单日最多 {peak} 条"
+                         f"<title>{_e(tip)}</title></circle>")
+    total = sum(v for _label, v in points)
+    label = _("%(title)s：%(start)s 至 %(end)s 共 %(total)s 条，单日最多 %(peak)s 条") % {
+        "title": title, "start": points[0][0].isoformat(), "end": points[-1][0].isoformat(),
+        "total": total, "peak": peak}
     return _svg(width, height, title, "".join(parts), label)
 
 
@@ -95,20 +111,22 @@ def bar_chart(items: list[tuple[str, int]], title: str) -> str:
     width, row = 600, 30
     label_w, value_w, top = 170, 56, 6
     bar_max = width - label_w - value_w
-    peak = max(v for _, v in items) or 1
+    peak = max(v for _label, v in items) or 1
     height = top * 2 + row * len(items)
     parts = []
     for i, (name, value) in enumerate(items):
         y = top + i * row
         w = bar_max * value / peak
+        tip = _("%(name)s：%(value)s") % {"name": name, "value": value}
         parts.append(
-            f"<g><title>{_e(f'{name}：{value}')}</title>"
+            f"<g><title>{_e(tip)}</title>"
             f'<text x="{label_w - 8}" y="{y + 20}" font-size="14" text-anchor="end">{_e(_short(name, 11))}</text>'
             f'<rect x="{label_w}" y="{y + 6}" width="{max(w, 1 if value else 0):.1f}" height="{row - 10}" '
             f'fill="{_ACCENT}" rx="2"/>'
             f'<text x="{label_w + w + 6:.1f}" y="{y + 20}" font-size="13" fill="{_MUTED}">{value}</text></g>'
         )
-    label = f"{title}：" + "，".join(f"{name} {value}" for name, value in items)
+    listed = _("，").join(f"{name} {value}" for name, value in items)
+    label = _("%(title)s：%(text)s") % {"title": title, "text": listed}
     return _svg(width, height, title, "".join(parts), label)
 
 
@@ -136,7 +154,7 @@ def heat_strip(cells: list[tuple[str, int, float]], title: str, *, per_row: int 
     cols = min(per_row, len(cells))
     rows = -(-len(cells) // per_row)
     width, height = cols * step + gap, rows * step + gap
-    peak = max(c for _, c, _ in cells) or 1
+    peak = max(c for _label, c, _share in cells) or 1
     parts = [
         '<defs><pattern id="hs-hatch" width="5" height="5" patternUnits="userSpaceOnUse" '
         'patternTransform="rotate(45)"><line x1="0" y1="0" x2="0" y2="5" stroke="#000" stroke-width="1.6"/>'
@@ -145,7 +163,12 @@ def heat_strip(cells: list[tuple[str, int, float]], title: str, *, per_row: int 
     for i, (name, count, disagreement) in enumerate(cells):
         cx, cy = gap + (i % per_row) * step, gap + (i // per_row) * step
         d = min(max(float(disagreement), 0.0), 1.0)
-        tip = f"{name}：{count} 条意见" + (f"，分歧 {round(d * 100)}%" if count else "")
+        if count:
+            tip = ngettext("%(article)s：%(num)s 条意见，分歧 %(pct)s%%", "%(article)s：%(num)s 条意见，分歧 %(pct)s%%",
+                           count) % {"article": name, "num": count, "pct": round(d * 100)}
+        else:
+            tip = ngettext("%(article)s：%(num)s 条意见", "%(article)s：%(num)s 条意见", count) % {
+                "article": name, "num": count}
         cell = [f"<title>{_e(tip)}</title>",
                 f'<rect x="{cx}" y="{cy}" width="{size}" height="{size}" fill="{_heat(count / peak if count else 0)}" '
                 f'stroke="{_LINE}"/>']
@@ -160,7 +183,15 @@ def heat_strip(cells: list[tuple[str, int, float]], title: str, *, per_row: int 
         else:
             parts.append(f"<g>{inner}</g>")
     busiest = sorted(cells, key=lambda c: -c[1])[:3]
-    label = f"{title}：共 {len(cells)} 条条文；意见最多的是 " + "，".join(f"{n}（{c} 条）" for n, c, _ in busiest if c)
-    if not any(c for _, c, _ in cells):
-        label = f"{title}：共 {len(cells)} 条条文，尚无针对具体条文的意见"
+    if any(c for _n, c, _d in cells):
+        top = _("，").join(
+            ngettext("%(article)s（%(num)s 条）", "%(article)s（%(num)s 条）", c) % {"article": n, "num": c}
+            for n, c, _d in busiest if c)
+        label = ngettext("%(title)s：共 %(num)s 条条文；意见最多的是 %(top)s",
+                         "%(title)s：共 %(num)s 条条文；意见最多的是 %(top)s", len(cells)) % {
+            "title": title, "num": len(cells), "top": top}
+    else:
+        label = ngettext("%(title)s：共 %(num)s 条条文，尚无针对具体条文的意见",
+                         "%(title)s：共 %(num)s 条条文，尚无针对具体条文的意见", len(cells)) % {
+            "title": title, "num": len(cells)}
     return _svg(width, height, title, "".join(parts), label)

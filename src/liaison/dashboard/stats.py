@@ -23,6 +23,7 @@ from liaison.core.dates import as_utc, day_start, to_local
 from liaison.drafts.numerals import int_to_chinese
 from liaison.drafts.service import DraftView
 from liaison.drafts.tables import Draft, DraftArticle, DraftVersion
+from liaison.i18n import N_, _
 from liaison.network.tables import Office, Volunteer
 from liaison.opinions.tables import Activity, Opinion
 from liaison.opinions.validation import CHANNEL_LABELS
@@ -41,8 +42,8 @@ __all__ = [
 STANCE_SAMPLE = 2000
 #: Longest run of days the timeline shows (the most recent ones).
 MAX_DAYS = 366
-NO_OFFICE = "未指定联络室（网上等）"
-NO_VOLUNTEER = "非信息员录入"
+NO_OFFICE = N_("未指定联络室（网上等）")
+NO_VOLUNTEER = N_("非信息员录入")
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,7 +131,7 @@ async def _articles(draft: DraftView, counts: dict[int | None, int]) -> tuple[li
         rows = await DraftArticle.select(DraftArticle.number, DraftArticle.label).where(
             DraftArticle.version == version["id"]).order_by(DraftArticle.position).run()
         numbers = [(r["number"], r["label"] or f"第{int_to_chinese(r['number'])}条") for r in rows]
-    known = {n for n, _ in numbers}
+    known = {n for n, _label in numbers}
     # Opinions on articles of an older version that the current text no longer has.
     numbers += [(n, f"第{int_to_chinese(n)}条") for n in sorted(k for k in counts if k is not None and k not in known)]
     sample = await Opinion.select(Opinion.article, Opinion.text).where(
@@ -140,7 +141,7 @@ async def _articles(draft: DraftView, counts: dict[int | None, int]) -> tuple[li
     oppose: Counter[int] = Counter()
     sampled: Counter[int] = Counter()
     for row in sample:
-        stance, _ = classify_stance(row["text"])
+        stance, _cues = classify_stance(row["text"])
         sampled[row["article"]] += 1
         if stance == "support":
             support[row["article"]] += 1
@@ -162,9 +163,10 @@ async def draft_stats(draft: DraftView, tz: ZoneInfo, now: datetime | None = Non
     s.backlog = s.by_status.get("unscreened", 0)
     channels = await _grouped(Opinion.channel, draft.id)
     s.by_channel = _sorted({CHANNEL_LABELS.get(k, k): v for k, v in channels.items()})
-    s.by_office = await _named(await _grouped(Opinion.office, draft.id), Office, NO_OFFICE)
-    s.by_volunteer = [kv for kv in await _named(await _grouped(Opinion.volunteer, draft.id), Volunteer, NO_VOLUNTEER)
-                      if kv[0] != NO_VOLUNTEER]
+    s.by_office = await _named(await _grouped(Opinion.office, draft.id), Office, _(NO_OFFICE))
+    no_volunteer = _(NO_VOLUNTEER)
+    s.by_volunteer = [kv for kv in await _named(await _grouped(Opinion.volunteer, draft.id), Volunteer, no_volunteer)
+                      if kv[0] != no_volunteer]
     from liaison.clusters.tagging import recount_articles
 
     article_counts = await recount_articles(draft.id, await _grouped(Opinion.article, draft.id))

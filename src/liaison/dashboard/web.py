@@ -19,12 +19,13 @@ from liaison.core.cells import neutralize_formula
 from liaison.dashboard import charts, stats
 from liaison.drafts import service as drafts
 from liaison.web.auth import requires
+from liaison.i18n import N_, Labels, _
 
 __all__ = ["ROUTES", "csv_safe", "overview_csv_text"]
 
 _MANAGERS = requires(Role.ADMIN, Role.OFFICER)
 _MIN_YEAR, _MAX_YEAR = 2000, 2100
-_STATUS_LABELS = {"unscreened": "待整理", "kept": "已采集，进入汇总", "set_aside": "未纳入汇总"}
+_STATUS_LABELS = Labels({"unscreened": N_("待整理"), "kept": N_("已采集，进入汇总"), "set_aside": N_("未纳入汇总")})
 
 
 def _settings(request: Request) -> Settings:
@@ -35,7 +36,7 @@ def _year(request: Request, year: int | None) -> int:
     if year is None:
         return to_local(datetime.now(UTC), _settings(request).tz).year
     if not _MIN_YEAR <= year <= _MAX_YEAR:
-        raise Invalid(f"年份应在 {_MIN_YEAR}–{_MAX_YEAR} 之间", field="year")
+        raise Invalid(_("年份应在 %(min)s–%(max)s 之间") % {"min": _MIN_YEAR, "max": _MAX_YEAR}, field="year")
     return year
 
 
@@ -47,7 +48,7 @@ async def draft_dashboard(request: Request, slug: FromPath[str]) -> Template:
     s = await stats.draft_stats(draft, tz, now)
     articles = s.articles
     strip = charts.heat_strip(
-        [(a.label, a.count, a.disagreement) for a in articles], "各条文意见热度",
+        [(a.label, a.count, a.disagreement) for a in articles], _("各条文意见热度"),
         hrefs=[f"/staff/drafts/{draft.slug}/preview#art-{a.number}" for a in articles],
     )
     top = sorted((a for a in articles if a.count), key=lambda a: (-a.count, a.number))[:15]
@@ -65,10 +66,10 @@ async def draft_dashboard(request: Request, slug: FromPath[str]) -> Template:
         "days_left": draft.days_left(now),
         "s": s,
         "status_labels": _STATUS_LABELS,
-        "timeline_svg": charts.line_chart(s.by_day, "每日收到的意见"),
-        "channel_svg": charts.bar_chart(s.by_channel, "按渠道"),
-        "office_svg": charts.bar_chart(s.by_office[:20], "按联络室"),
-        "volunteer_svg": charts.bar_chart(s.by_volunteer[:20], "按信息员"),
+        "timeline_svg": charts.line_chart(s.by_day, _("每日收到的意见")),
+        "channel_svg": charts.bar_chart(s.by_channel, _("按渠道")),
+        "office_svg": charts.bar_chart(s.by_office[:20], _("按联络室")),
+        "volunteer_svg": charts.bar_chart(s.by_volunteer[:20], _("按信息员")),
         "strip_svg": strip,
         "top_articles": top,
         "split_articles": split,
@@ -84,7 +85,7 @@ async def overview(request: Request, year: FromQuery[int | None] = None) -> Temp
     return Template("dashboard/overview.html", context={
         "o": data,
         "years": list(range(this_year, this_year - 6, -1)),
-        "drafts_svg": charts.bar_chart([(d["title"], d["opinions"]) for d in data.drafts][:20], "各草案收集意见数"),
+        "drafts_svg": charts.bar_chart([(d["title"], d["opinions"]) for d in data.drafts][:20], _("各草案收集意见数")),
     })
 
 

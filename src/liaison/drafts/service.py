@@ -18,6 +18,7 @@ from liaison.drafts.parser import DraftFormatError, ParsedDraft, parse_draft
 from liaison.drafts.render import render_article_html
 from liaison.drafts.tables import Draft, DraftArticle, DraftVersion
 from liaison.drafts.window import Phase, Status, phase_of
+from liaison.i18n import _
 
 __all__ = [
     "DraftView",
@@ -100,7 +101,8 @@ def parse_upload(source: str | bytes, *, source_name: str | None, max_bytes: int
     size = len(source if isinstance(source, bytes) else source.encode("utf-8"))
     if size > max_bytes:
         raise TooLarge(
-            f"文件过大（{size // 1024} KiB），上限为 {max_bytes // 1024} KiB；请拆分或压缩图片等非文本内容",
+            _("文件过大（%(size)s KiB），上限为 %(limit)s KiB；请拆分或压缩图片等非文本内容")
+            % {"size": size // 1024, "limit": max_bytes // 1024},
             field="file",
         )
     try:
@@ -292,7 +294,7 @@ async def get_draft(slug: str, *, public: bool, now: datetime | None = None) -> 
     """One draft by slug; unpublished drafts are invisible to the public (404, not 403)."""
     row = await Draft.select().where(Draft.slug == slug).output(load_json=True).first().run()
     if row is None or (public and row["status"] not in _PUBLIC_STATUSES):
-        raise NotFound(f"没有找到草案 {slug}", field="slug")
+        raise NotFound(_("没有找到草案 %(slug)s") % {"slug": slug}, field="slug")
     version = await _version_row(row["id"], row["current_version"])
     return _view(row, version, now or _now())
 
@@ -302,7 +304,7 @@ async def get_articles(draft: DraftView, version: int | None = None) -> list[dic
     number = version or draft.current_version
     row = await _version_row(draft.id, number)
     if row is None:
-        raise NotFound(f"草案 {draft.slug} 没有第 {number} 版", field="version")
+        raise NotFound(_("草案 %(slug)s 没有第 %(number)s 版") % {"slug": draft.slug, "number": number}, field="version")
     return (
         await DraftArticle.select(
             DraftArticle.number,
@@ -344,7 +346,7 @@ async def _set(slug: str, values: dict[Any, Any], *, action: str = "update", act
     async with transaction():
         before = await Draft.select(Draft.id, *columns).where(Draft.slug == slug).output(load_json=True).first().run()
         if before is None:
-            raise NotFound(f"没有找到草案 {slug}", field="slug")
+            raise NotFound(_("没有找到草案 %(slug)s") % {"slug": slug}, field="slug")
         await Draft.update({**values, Draft.updated_at: _now()}).where(Draft.slug == slug).run()
         await audit.record("draft", slug, action, actor,
                            before={c._meta.name: before[c._meta.name] for c in columns},
@@ -355,7 +357,7 @@ async def publish_draft(slug: str, actor: str = "") -> None:
     """Make a draft public; its window then opens and closes by the clock."""
     draft = await get_draft(slug, public=False)
     if draft.status == Status.ARCHIVED:
-        raise Conflict("已归档的草案不能重新发布", field="status")
+        raise Conflict(_("已归档的草案不能重新发布"), field="status")
     await _set(slug, {Draft.status: Status.PUBLISHED.value, Draft.published_at: _now()}, action="publish", actor=actor)
 
 
@@ -368,7 +370,7 @@ async def close_draft(slug: str, actor: str = "") -> None:
     """End the comment window now (the draft stays public)."""
     draft = await get_draft(slug, public=False)
     if draft.phase is not Phase.OPEN:
-        raise Conflict("只有正在征求意见的草案才能结束征求意见", field="status")
+        raise Conflict(_("只有正在征求意见的草案才能结束征求意见"), field="status")
     await _set(slug, {Draft.comment_closes: _now()}, action="close", actor=actor)
 
 
@@ -392,11 +394,11 @@ async def update_draft(
     """Edit what an officer may change without re-importing the text."""
     title = title.strip()
     if not title:
-        raise Invalid("标题不能为空", field="title")
+        raise Invalid(_("标题不能为空"), field="title")
     if len(title) > 300:
-        raise Invalid("标题不能超过 300 个字符", field="title")
+        raise Invalid(_("标题不能超过 300 个字符"), field="title")
     if comment_opens and comment_closes and comment_closes <= comment_opens:
-        raise Invalid("截止时间必须晚于开始时间", field="comment_closes")
+        raise Invalid(_("截止时间必须晚于开始时间"), field="comment_closes")
     questions = [q.strip() for q in key_questions if q.strip()]
     await _set(
         slug,

@@ -19,6 +19,7 @@ from liaison.core.dates import day_end, day_start
 from liaison.core.errors import DomainError, Invalid, NotFound
 from liaison.drafts import service
 from liaison.drafts.window import Phase
+from liaison.i18n import _, current_locale
 from liaison.web.auth import current_user, requires
 
 __all__ = ["ROUTES"]
@@ -56,13 +57,14 @@ async def home(request: Request) -> Template:
     return Template("drafts/index.html", context={"drafts": drafts, "now": datetime.now(UTC)})
 
 
-_TEXT_CACHE: OrderedDict[tuple[int, int, str, bool], tuple[str, int]] = OrderedDict()
+_TEXT_CACHE: OrderedDict[tuple[int, int, str, bool, str], tuple[str, int]] = OrderedDict()
 _TEXT_CACHE_SIZE = 32
 
 
 async def _text_html(request: Request, draft: service.DraftView, version: int, preview: bool) -> tuple[str, int]:
-    """The TOC and articles of a version, rendered once: a version's text never changes."""
-    key = (draft.id, version, draft.slug, preview)
+    """The TOC and articles of a version, rendered once per locale: a version's text never changes,
+    but the table of contents and links around it are interface text in the visitor's language."""
+    key = (draft.id, version, draft.slug, preview, current_locale())
     cached = _TEXT_CACHE.get(key)
     if cached is not None:
         _TEXT_CACHE.move_to_end(key)
@@ -112,8 +114,12 @@ async def _jump(request: Request, slug: str, n: str, *, public: bool, base: str)
     if number in numbers:
         return Redirect(f"{base}#art-{number}", status_code=303)
     page = await _draft_page(request, slug, public=public)
-    span = f"第{numbers[0]}条至第{numbers[-1]}条" if numbers else "没有条文"
-    page.context["jump_error"] = f"没有找到“{n.strip()[:20]}”：本草案为{span}。"
+    asked = n.strip()[:20]
+    page.context["jump_error"] = (
+        _("没有找到“%(asked)s”：本草案为第%(first)s条至第%(last)s条。")
+        % {"asked": asked, "first": numbers[0], "last": numbers[-1]}
+        if numbers else _("没有找到“%(asked)s”：本草案为没有条文。") % {"asked": asked}
+    )
     return page
 
 
@@ -141,7 +147,7 @@ async def article_page(request: Request, slug: FromPath[str], number: FromPath[i
                     "now": datetime.now(UTC),
                 },
             )
-    raise NotFound(f"草案《{draft.title}》没有第 {number} 条", field="article")
+    raise NotFound(_("草案《%(title)s》没有第 %(number)s 条") % {"title": draft.title, "number": number}, field="article")
 
 
 # ---------------------------------------------------------------- staff pages
@@ -173,7 +179,7 @@ async def _read_upload(form: DraftUploadForm, max_bytes: int) -> tuple[str | byt
         return content, form.file.filename
     if form.markdown.strip():
         return form.markdown.replace("\r\n", "\n"), None
-    raise Invalid("请选择一个 Markdown 文件，或把草案全文粘贴到文本框中", field="file")
+    raise Invalid(_("请选择一个 Markdown 文件，或把草案全文粘贴到文本框中"), field="file")
 
 
 @post("/staff/drafts/new", guards=[_MANAGERS], include_in_schema=False, status_code=303)
@@ -241,7 +247,7 @@ def _form_date(value: str, field: str) -> date | None:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        raise Invalid(f"日期格式应为 2026-12-31，收到“{value}”", field=field) from None
+        raise Invalid(_("日期格式应为 2026-12-31，收到“%(value)s”") % {"value": value}, field=field) from None
 
 
 @post("/staff/drafts/{slug:str}/meta", guards=[_MANAGERS], include_in_schema=False, status_code=303)
@@ -276,7 +282,7 @@ _ACTIONS = {
 async def change_status(request: Request, slug: FromPath[str], action: FromPath[str]) -> Redirect:
     handler = _ACTIONS.get(action)
     if handler is None:
-        raise NotFound(f"未知操作 {action}", field="action")
+        raise NotFound(_("未知操作 %(action)s") % {"action": action}, field="action")
     user = current_user(request)
     await handler(slug, user.username if user else "")
     return Redirect(f"/staff/drafts/{slug}?done={action}", status_code=303)

@@ -11,6 +11,7 @@ from datetime import datetime
 from enum import StrEnum
 
 from liaison.core.dates import as_utc
+from liaison.i18n import N_, Labels
 
 __all__ = ["PHASE_LABELS", "Phase", "Status", "phase_of"]
 
@@ -29,13 +30,13 @@ class Phase(StrEnum):
     ARCHIVED = "archived"
 
 
-PHASE_LABELS: dict[Phase, str] = {
-    Phase.UNPUBLISHED: "未发布",
-    Phase.UPCOMING: "即将开始征求意见",
-    Phase.OPEN: "正在征求意见",
-    Phase.CLOSED: "征求意见已结束",
-    Phase.ARCHIVED: "已归档",
-}
+PHASE_LABELS: Labels[Phase] = Labels({
+    Phase.UNPUBLISHED: N_("未发布"),
+    Phase.UPCOMING: N_("即将开始征求意见"),
+    Phase.OPEN: N_("正在征求意见"),
+    Phase.CLOSED: N_("征求意见已结束"),
+    Phase.ARCHIVED: N_("已归档"),
+})
 
 
 def phase_of(status: str, opens: datetime | None, closes: datetime | None, now: datetime) -> Phase:

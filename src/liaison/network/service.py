@@ -14,6 +14,7 @@ from liaison.accounts.tables import User
 from liaison.audit import service as audit
 from liaison.core.errors import Conflict, Forbidden, Invalid, NotFound
 from liaison.db import transaction
+from liaison.i18n import _
 from liaison.network.tables import Office, StaffOffice, StationSetting, Volunteer
 from liaison.opinions.validation import normalize_phone
 
@@ -57,16 +58,16 @@ async def role_names() -> list[str]:
 
 async def set_role_names(names: list[str], actor: CurrentUser) -> list[str]:
     if actor.role not in MANAGERS:
-        raise Forbidden("只有联络站工作人员可以修改人员类别名称")
+        raise Forbidden(_("只有联络站工作人员可以修改人员类别名称"))
     cleaned = []
     for name in names:
         name = name.strip()
         if name and name not in cleaned:
             if len(name) > 20:
-                raise Invalid(f"类别名称“{name[:20]}…”太长（最多 20 个字）", field="role_names")
+                raise Invalid(_("类别名称“%(name)s…”太长（最多 20 个字）") % {"name": name[:20]}, field="role_names")
             cleaned.append(name)
     if not cleaned:
-        raise Invalid("至少需要一个人员类别名称，例如：信息员", field="role_names")
+        raise Invalid(_("至少需要一个人员类别名称，例如：信息员"), field="role_names")
     before = await role_names()
     async with transaction():
         if await StationSetting.exists().where(StationSetting.key == ROLE_NAMES_KEY).run():
@@ -81,9 +82,9 @@ async def set_role_names(names: list[str], actor: CurrentUser) -> list[str]:
 def _clean_office(data: OfficeInput) -> dict[str, str]:
     name = data.name.strip()
     if not name:
-        raise Invalid("请填写联络室名称", field="name")
+        raise Invalid(_("请填写联络室名称"), field="name")
     if len(name) > 100:
-        raise Invalid("联络室名称最多 100 个字", field="name")
+        raise Invalid(_("联络室名称最多 100 个字"), field="name")
     phone = normalize_phone(data.phone.strip()) if data.phone.strip() else ""
     return {"name": name, "area": data.area.strip()[:100], "address": data.address.strip()[:200],
             "contact": data.contact.strip()[:50], "phone": phone[:30]}
@@ -107,7 +108,7 @@ async def _may_manage(actor: CurrentUser, office_id: int) -> None:
         return
     if actor.role is Role.OFFICE_STAFF and await office_of(actor) == office_id:
         return
-    raise Forbidden("只能管理本联络室")
+    raise Forbidden(_("只能管理本联络室"))
 
 
 async def list_offices() -> list[dict[str, Any]]:
@@ -121,17 +122,17 @@ async def list_offices() -> list[dict[str, Any]]:
 async def get_office(office_id: int) -> dict[str, Any]:
     row = await Office.select().where(Office.id == office_id).first().run()
     if row is None:
-        raise NotFound(f"联络室 {office_id} 不存在", field="office")
+        raise NotFound(_("联络室 %(id)s 不存在") % {"id": office_id}, field="office")
     return row
 
 
 async def create_office(data: OfficeInput, actor: CurrentUser) -> int:
     if actor.role not in MANAGERS:
-        raise Forbidden("只有联络站工作人员可以新增联络室")
+        raise Forbidden(_("只有联络站工作人员可以新增联络室"))
     values = _clean_office(data)
     async with transaction():
         if await Office.exists().where(Office.name == values["name"]).run():
-            raise Conflict(f"已有名为“{values['name']}”的联络室", field="name")
+            raise Conflict(_("已有名为“%(name)s”的联络室") % {"name": values["name"]}, field="name")
         rows = await Office.insert(Office(**values)).run()
         await audit.record("office", rows[0]["id"], "create", actor.username, after=values)
     return rows[0]["id"]
@@ -144,7 +145,7 @@ async def update_office(office_id: int, data: OfficeInput, actor: CurrentUser) -
     async with transaction():
         clash = await Office.select(Office.id).where((Office.name == values["name"]) & (Office.id != office_id)).first().run()
         if clash:
-            raise Conflict(f"已有名为“{values['name']}”的联络室", field="name")
+            raise Conflict(_("已有名为“%(name)s”的联络室") % {"name": values["name"]}, field="name")
         await Office.update({getattr(Office, k): v for k, v in values.items()}).where(Office.id == office_id).run()
         await audit.record("office", office_id, "update", actor.username,
                            before={k: before[k] for k in values}, after=values)
@@ -169,10 +170,10 @@ async def create_volunteer(
     await get_office(office_id)
     name = name.strip()
     if not name or len(name) > 50:
-        raise Invalid("请填写姓名（最多 50 个字）", field="name")
+        raise Invalid(_("请填写姓名（最多 50 个字）"), field="name")
     names = await role_names()
     if role_name not in names:
-        raise Invalid(f"人员类别请从以下选择：{'、'.join(names)}", field="role_name")
+        raise Invalid(_("人员类别请从以下选择：%(names)s") % {"names": "、".join(names)}, field="role_name")
     phone = normalize_phone(phone.strip()) if phone.strip() else ""
     user_id = None
     if username.strip():
@@ -191,7 +192,7 @@ async def assign_office(username: str, office_id: int, actor: str) -> None:
     """Attach an office_staff account to its office (one office per account)."""
     user = await User.select(User.id, User.role).where(User.username == username).first().run()
     if user is None:
-        raise NotFound(f"没有用户 {username}", field="username")
+        raise NotFound(_("没有用户 %(username)s") % {"username": username}, field="username")
     await get_office(office_id)
     async with transaction():
         await StaffOffice.delete().where(StaffOffice.user == user["id"]).run()
@@ -207,5 +208,5 @@ async def find_office(name_or_id: str) -> int:
     else:
         row = await Office.select(Office.id).where(Office.name == value).first().run()
     if row is None:
-        raise NotFound(f"没有联络室“{value}”", field="office")
+        raise NotFound(_("没有联络室“%(name)s”") % {"name": value}, field="office")
     return row["id"]

@@ -12,6 +12,7 @@ from litestar.response import Redirect, Template
 
 from liaison.accounts.roles import Role
 from liaison.core.errors import DomainError, Forbidden
+from liaison.i18n import _
 from liaison.network import service
 from liaison.web.auth import current_user, requires
 
@@ -66,7 +67,7 @@ async def network_page(request: Request) -> Template | Redirect:
     if user.role is Role.OFFICE_STAFF:
         office = await service.office_of(user)
         if office is None:
-            raise Forbidden("您的账号还没有分配联络室，请联系联络站")
+            raise Forbidden(_("您的账号还没有分配联络室，请联系联络站"))
         return Redirect(f"/staff/offices/{office}")
     return await _network_page(request)
 
@@ -99,7 +100,7 @@ async def _office_page(request: Request, office_id: int, *, error: DomainError |
     user = current_user(request)
     assert user is not None
     if user.role is Role.OFFICE_STAFF and await service.office_of(user) != office_id:
-        raise Forbidden("只能查看本联络室")
+        raise Forbidden(_("只能查看本联络室"))
     from liaison.opinions.activities import list_activities
 
     return Template("network/office.html", status_code=status_code, context={

@@ -114,7 +114,7 @@ def _discard(settings: Settings, token: str) -> None:
 
 def _form_context(draft: drafts.DraftView, error: DomainError | None = None) -> dict[str, Any]:
     return {
-        "draft": draft, "error": error, "columns": COLUMNS, "channels": list(CHANNEL_LABELS.values()),
+        "draft": draft, "error": error, "columns": COLUMNS, "channels": [CHANNEL_LABELS.source(c) for c in CHANNEL_LABELS],
         "max_mb": MAX_IMPORT_BYTES // 1024 // 1024, "max_rows": MAX_ROWS,
     }
 

@@ -134,9 +134,9 @@ _NO = {"否", "n", "no", "false", "0", "不同意", "×", "✗", "未同意", ""
 _GENERAL = {"总体", "总体意见", "整体", "整体意见", "无", "-", "—", "/", "0"}
 _ARTICLE_RE = re.compile(r"^第?\s*([0-9０-９零〇一二两三四五六七八九十百千]+)\s*条?$")
 _CHANNELS: dict[str, str] = {}
-for _code, _label in CHANNEL_LABELS.items():
+for _code in CHANNEL_LABELS:
     _CHANNELS[str(_code)] = str(_code)
-    _CHANNELS[_label] = str(_code)
+    _CHANNELS[CHANNEL_LABELS.source(_code)] = str(_code)  # files are Chinese whatever the page's language
 _CHANNELS.update({"网上": "online", "网络": "online", "问卷": "questionnaire", "电话热线": "hotline",
                   "热线": "hotline", "信件": "letter", "座谈": "symposium"})
 
@@ -707,7 +707,7 @@ def build_template_xlsx(occupations: Sequence[str] = DEFAULT_OCCUPATIONS) -> byt
     sheet.freeze_panes = "A2"
     channel_col = sheet.cell(row=1, column=[c.key for c in COLUMNS].index("channel") + 1).column_letter
     consent_col = sheet.cell(row=1, column=[c.key for c in COLUMNS].index("consent") + 1).column_letter
-    channels = DataValidation(type="list", formula1='"' + ",".join(CHANNEL_LABELS.values()) + '"', allow_blank=True)
+    channels = DataValidation(type="list", formula1='"' + ",".join(CHANNEL_LABELS.source(c) for c in CHANNEL_LABELS) + '"', allow_blank=True)
     consent = DataValidation(type="list", formula1='"是,否"', allow_blank=True)
     sheet.add_data_validation(channels)
     sheet.add_data_validation(consent)

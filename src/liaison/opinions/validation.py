@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from liaison.core.errors import Invalid
+from liaison.i18n import N_, Labels
 
 __all__ = [
     "CHANNEL_LABELS",
@@ -44,17 +45,17 @@ class Channel(StrEnum):
     OTHER = "other"
 
 
-CHANNEL_LABELS: dict[str, str] = {
-    Channel.ONLINE: "网上征求意见",
-    Channel.SYMPOSIUM: "座谈会",
-    Channel.VISIT: "走访",
-    Channel.QUESTIONNAIRE: "问卷调查",
-    Channel.HOTLINE: "电话",
-    Channel.LETTER: "来信",
-    Channel.OTHER: "其他",
+CHANNEL_LABELS: Labels[str] = Labels({
+    Channel.ONLINE: N_("网上征求意见"),
+    Channel.SYMPOSIUM: N_("座谈会"),
+    Channel.VISIT: N_("走访"),
+    Channel.QUESTIONNAIRE: N_("问卷调查"),
+    Channel.HOTLINE: N_("电话"),
+    Channel.LETTER: N_("来信"),
+    Channel.OTHER: N_("其他"),
     # Not a Channel anyone can choose: points folded in from a lower station's packet.
-    "station": "下级联络站报送",
-}
+    "station": N_("下级联络站报送"),
+})
 
 
 class Status(StrEnum):
@@ -63,19 +64,19 @@ class Status(StrEnum):
     SET_ASIDE = "set_aside"
 
 
-STATUS_LABELS: dict[str, str] = {
-    Status.UNSCREENED: "已收到，待整理",
-    Status.KEPT: "已采集，进入汇总",
-    Status.SET_ASIDE: "未纳入汇总",
-}
+STATUS_LABELS: Labels[str] = Labels({
+    Status.UNSCREENED: N_("已收到，待整理"),
+    Status.KEPT: N_("已采集，进入汇总"),
+    Status.SET_ASIDE: N_("未纳入汇总"),
+})
 
-SET_ASIDE_REASONS: dict[str, str] = {
-    "spam": "广告或无意义内容",
-    "off_topic": "与草案无关",
-    "abusive": "辱骂或不文明用语",
-    "personal_attack": "人身攻击",
-    "duplicate_entry": "重复录入",
-}
+SET_ASIDE_REASONS: Labels[str] = Labels({
+    "spam": N_("广告或无意义内容"),
+    "off_topic": N_("与草案无关"),
+    "abusive": N_("辱骂或不文明用语"),
+    "personal_attack": N_("人身攻击"),
+    "duplicate_entry": N_("重复录入"),
+})
 
 DEFAULT_OCCUPATIONS: tuple[str, ...] = (
     "机关或事业单位工作人员", "企业职工", "个体工商户", "农民", "教师", "学生", "医务人员",

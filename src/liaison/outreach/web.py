@@ -14,6 +14,7 @@ from liaison.adoption.service import draft_totals
 from liaison.dashboard.charts import bar_chart
 from liaison.drafts import service as drafts
 from liaison.drafts.numerals import article_label
+from liaison.i18n import _
 from liaison.network.service import get_office
 from liaison.opinions.tables import Opinion
 from liaison.opinions.validation import CHANNEL_LABELS
@@ -55,7 +56,7 @@ async def qr_download(request: Request, slug: FromPath[str], filename: FromPath[
                         headers={"Content-Disposition": f'attachment; filename="{slug}-qr.png"'})
     from liaison.core.errors import NotFound
 
-    raise NotFound("可下载 qr.svg 或 qr.png", field="filename")
+    raise NotFound(_("可下载 qr.svg 或 qr.png"), field="filename")
 
 
 @get("/drafts/{slug:str}/transparency", include_in_schema=False)
@@ -67,7 +68,7 @@ async def transparency(slug: FromPath[str]) -> Template:
     rows = await Opinion.select(Opinion.id, Opinion.article, Opinion.channel, Opinion.status).where(
         Opinion.draft == draft.id).run()
     kept = [r for r in rows if r["status"] != "set_aside"]
-    chosen = {oid: article for oid, (_, article) in (await article_overrides(draft.id)).items()}
+    chosen = {oid: article for oid, (_source, article) in (await article_overrides(draft.id)).items()}
     by_article: dict[int | None, int] = {}
     for r in kept:  # by the article staff placed it under, as in the packet
         article = chosen.get(r["id"], r["article"])
@@ -82,8 +83,8 @@ async def transparency(slug: FromPath[str]) -> Template:
     adoption = await draft_totals(draft.id)
     return Template("outreach/transparency.html", context={
         "draft": draft, "total": len(rows), "included": len(kept), "set_aside": len(rows) - len(kept),
-        "article_chart": bar_chart(articles, "各条文收到的意见"), "channel_chart": bar_chart(
-            sorted(channels.items(), key=lambda kv: -kv[1]), "意见来源"),
+        "article_chart": bar_chart(articles, _("各条文收到的意见")), "channel_chart": bar_chart(
+            sorted(channels.items(), key=lambda kv: -kv[1]), _("意见来源")),
         "packets": packets, "adoption": adoption, "now": datetime.now(UTC),
     })
 

@@ -24,6 +24,7 @@ from liaison.core.errors import Forbidden, Invalid, NotFound
 from liaison.db import transaction
 from liaison.drafts import service as drafts
 from liaison.drafts.numerals import article_label
+from liaison.i18n import _
 from liaison.network.tables import Office
 from liaison.opinions.tables import Activity, Contributor, Opinion
 from liaison.packets.export_json import packet_from_json, packet_to_json
@@ -162,7 +163,7 @@ async def _load(draft_id: int, before: datetime,
             Cluster.draft == draft_id).run()
     }
     # A person's article choice on the review screen places the opinion (the filed one stays stored).
-    chosen = {oid: article for oid, (_, article) in (await article_overrides(draft_id)).items()}
+    chosen = {oid: article for oid, (_source, article) in (await article_overrides(draft_id)).items()}
     opinions = [
         _Opinion(id=r["id"], article=chosen.get(r["id"], r["article"]), text=r["text"], suggestion=r["suggestion"],
                  reason=r["reason"],
@@ -217,14 +218,14 @@ def _key_questions(questions: list[str], points: list[Point]) -> list[KeyQuestio
             if overlap >= 0.3:
                 scored.append((overlap, point.count, point.id))
         scored.sort(reverse=True)
-        result.append(KeyQuestion(question=question, points=tuple(pid for _, _, pid in scored[:5])))
+        result.append(KeyQuestion(question=question, points=tuple(pid for _score, _order, pid in scored[:5])))
     return result
 
 
 async def compile_packet(slug: str, actor: CurrentUser | None, *, personal_data: str = "masked",
                          station_name: str = "", station_id: str = "") -> Packet:
     """Build the packet from the current opinions and clusters and store it as the next version."""
-    packet, _ = await compile_packet_with_rows(slug, actor, personal_data=personal_data, station_name=station_name,
+    packet, _rows = await compile_packet_with_rows(slug, actor, personal_data=personal_data, station_name=station_name,
                                                station_id=station_id)
     return packet
 
@@ -238,9 +239,9 @@ async def compile_packet_with_rows(slug: str, actor: CurrentUser | None, *, pers
     just read saves reading 100,000 of them again (about 2 s of a 15 s budget).
     """
     if personal_data not in ("masked", "full"):
-        raise Invalid("personal_data 应为 masked 或 full", field="personal_data")
+        raise Invalid(_("personal_data 应为 masked 或 full"), field="personal_data")
     if personal_data == "full" and actor is not None and actor.role not in (Role.ADMIN, Role.OFFICER):
-        raise Forbidden("只有联络站工作人员可以导出完整的个人信息", field="personal_data")
+        raise Forbidden(_("只有联络站工作人员可以导出完整的个人信息"), field="personal_data")
     snapshot = datetime.now(UTC)  # the packet covers what had arrived by now
     draft = await drafts.get_draft(slug, public=False)
     articles = await drafts.get_articles(draft)
@@ -323,9 +324,9 @@ async def get_packet(slug: str, number: int, actor: CurrentUser | None = None) -
     row = await PacketVersion.select(PacketVersion.body, PacketVersion.personal_data).where(
         (PacketVersion.draft == draft.id) & (PacketVersion.number == number)).first().run()
     if row is None:
-        raise NotFound(f"《{draft.title}》没有第 {number} 版意见汇总", field="version")
+        raise NotFound(_("《%(title)s》没有第 %(number)s 版意见汇总") % {"title": draft.title, "number": number}, field="version")
     if row["personal_data"] == "full" and actor is not None and actor.role not in (Role.ADMIN, Role.OFFICER):
-        raise Forbidden("这一版含完整个人信息，只有联络站工作人员可以查看", field="version")
+        raise Forbidden(_("这一版含完整个人信息，只有联络站工作人员可以查看"), field="version")
     return packet_from_json(row["body"])
 
 
@@ -333,7 +334,7 @@ async def opinion_rows(slug: str, packet: Packet) -> list[dict[str, Any]]:
     """The packet's opinions for the XLSX sheet 全部意见: those received before it was compiled,
     not set aside, with the point each belongs to (masking is applied by the exporter)."""
     draft = await drafts.get_draft(slug, public=False)
-    opinions, _, members, _ = await _load(draft.id, packet.compiled_at)
+    opinions, _clusters, members, _extra = await _load(draft.id, packet.compiled_at)
     return _rows(opinions, members)
 
 

@@ -61,7 +61,8 @@ PersonalData = Literal["masked", "full"]
 
 def channel_label(channel: str) -> str:
     """Chinese name of an opinion channel (``online`` → 网上征求意见); unknown ones pass through."""
-    return CHANNEL_LABELS.get(channel, channel)
+    # The packet is a Chinese document for the congress, whatever language the compiling officer reads.
+    return CHANNEL_LABELS.source(channel) if channel in CHANNEL_LABELS else channel
 
 
 def contributor_view(contributor: Mapping[str, Any] | None, personal_data: str) -> dict[str, str] | None:

@@ -12,6 +12,7 @@ from liaison.accounts.roles import Role
 from liaison.config import Settings
 from liaison.core.errors import Invalid
 from liaison.drafts import service as drafts
+from liaison.i18n import _
 from liaison.packets import compile as packets
 from liaison.packets.model import channel_label
 from liaison.web.auth import current_user, requires
@@ -61,9 +62,9 @@ async def packet_view(request: Request, slug: FromPath[str], number: FromPath[in
 async def packet_download(request: Request, slug: FromPath[str], number: FromPath[int],
                           filename: FromPath[str]) -> Response[bytes]:
     """``packet.json``, ``packet.docx`` or ``packet.xlsx`` of a stored version."""
-    stem, _, ext = filename.partition(".")
+    stem, _dot, ext = filename.partition(".")
     if stem != "packet" or ext not in MEDIA:
-        raise Invalid("可下载 packet.json、packet.docx 或 packet.xlsx", field="format")
+        raise Invalid(_("可下载 packet.json、packet.docx 或 packet.xlsx"), field="format")
     packet = await packets.get_packet(slug, number, current_user(request))
     body = await export(slug, packet, ext)
     return Response(body, media_type=MEDIA[ext], headers={

@@ -20,6 +20,7 @@ from liaison.adoption.tables import OpinionOutcome
 from liaison.audit import service as audit
 from liaison.core.errors import Invalid, NotFound, Unauthenticated
 from liaison.drafts import service as drafts
+from liaison.i18n import _
 from liaison.submission import peers
 from liaison.submission.inbound import idempotency_key, require_signature
 from liaison.submission.signing import HEADER_STATION, body_digest, bounded_key
@@ -69,7 +70,7 @@ async def send_outcomes_down(slug: str, *, actor: str) -> list[dict[str, Any]]:
     draft = await drafts.get_draft(slug, public=False)
     by_peer = await _outcomes_by_peer(draft.id)
     if not by_peer:
-        raise NotFound(f"《{draft.title}》没有收到过下级站的意见汇总", field="draft")
+        raise NotFound(_("《%(title)s》没有收到过下级站的意见汇总") % {"title": draft.title}, field="draft")
     peer_rows = {p["id"]: p for p in await PeerStation.select().where(PeerStation.id.is_in(list(by_peer))).run()}
     report = []
     for peer_id, entry in sorted(by_peer.items()):
@@ -105,18 +106,18 @@ def _document(body: bytes) -> dict[str, Any]:
     try:
         doc = json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError):
-        raise Invalid("报文不是 UTF-8 JSON", field="(root)") from None
+        raise Invalid(_("报文不是 UTF-8 JSON"), field="(root)") from None
     if not isinstance(doc, dict):
-        raise Invalid("报文应为 JSON 对象", field="(root)")
+        raise Invalid(_("报文应为 JSON 对象"), field="(root)")
     if doc.get("schema") != OUTCOMES_SCHEMA:
-        raise Invalid(f"schema 应为 {OUTCOMES_SCHEMA}", field="schema")
+        raise Invalid(_("schema 应为 %(schema)s") % {"schema": OUTCOMES_SCHEMA}, field="schema")
     if not isinstance(doc.get("draft"), dict) or not isinstance(doc["draft"].get("slug"), str):
-        raise Invalid("缺少 draft.slug", field="draft.slug")
+        raise Invalid(_("缺少 draft.slug"), field="draft.slug")
     if not isinstance(doc.get("outcomes"), list) or not doc["outcomes"]:
-        raise Invalid("outcomes 应为非空数组", field="outcomes")
+        raise Invalid(_("outcomes 应为非空数组"), field="outcomes")
     version = doc.get("packet_version")
     if version is not None and (not isinstance(version, int) or isinstance(version, bool) or version < 1):
-        raise Invalid("packet_version 应为正整数", field="packet_version")
+        raise Invalid(_("packet_version 应为正整数"), field="packet_version")
     return doc
 
 
@@ -129,7 +130,7 @@ async def receive_outcomes(headers: Mapping[str, str], body: bytes, *, now: floa
     upstream = await peers.get_upstream()
     station_id = headers.get(HEADER_STATION, "").strip()
     if upstream is None or station_id != upstream["station_id"]:
-        raise Unauthenticated("本站没有以此编号登记该上级站", field=HEADER_STATION)
+        raise Unauthenticated(_("本站没有以此编号登记该上级站"), field=HEADER_STATION)
     key = idempotency_key(headers)
     require_signature(upstream["key"], headers, key, body, time.time() if now is None else now)
     doc = _document(body)

@@ -16,6 +16,7 @@ from liaison import db
 from liaison.audit import service as audit
 from liaison.core.errors import Conflict, Invalid, Unauthenticated
 from liaison.drafts.tables import Draft, DraftArticle
+from liaison.i18n import _
 from liaison.opinions.receipts import new_receipt
 from liaison.opinions.tables import Opinion
 from liaison.opinions.validation import MAX_TEXT, text_fingerprint
@@ -46,7 +47,8 @@ def idempotency_key(headers: Mapping[str, str]) -> str:
     """The message's idempotency key, or 422 when it is missing or too long."""
     key = headers.get(HEADER_IDEMPOTENCY, "").strip()
     if not key or len(key) > MAX_IDEMPOTENCY_KEY:
-        raise Invalid(f"{HEADER_IDEMPOTENCY} 必填，最多 {MAX_IDEMPOTENCY_KEY} 个字符", field=HEADER_IDEMPOTENCY)
+        raise Invalid(_("%(header)s 必填，最多 %(max)s 个字符") % {"header": HEADER_IDEMPOTENCY, "max": MAX_IDEMPOTENCY_KEY},
+                      field=HEADER_IDEMPOTENCY)
     return key
 
 
@@ -61,11 +63,11 @@ async def authenticate(headers: Mapping[str, str], body: bytes, now: float) -> t
     """The sending lower station and the message's idempotency key, or 401/422 saying what is wrong."""
     station_id = headers.get(HEADER_STATION, "").strip()
     if not station_id:
-        raise Unauthenticated(f"缺少 {HEADER_STATION}（发送站编号）", field=HEADER_STATION)
+        raise Unauthenticated(_("缺少 %(header)s（发送站编号）") % {"header": HEADER_STATION}, field=HEADER_STATION)
     key = idempotency_key(headers)
     peer = await peers.downstream_by_station_id(station_id)
     if peer is None:
-        raise Unauthenticated(f"本站没有登记编号为 {station_id} 的下级站", field=HEADER_STATION)
+        raise Unauthenticated(_("本站没有登记编号为 %(id)s 的下级站") % {"id": station_id}, field=HEADER_STATION)
     require_signature(peer["key"], headers, key, body, now)
     return peer, key
 
@@ -75,12 +77,13 @@ def _parse(body: bytes, station_id: str) -> Packet:
         packet = packet_from_json(body)
     except PacketInvalid as exc:
         first = exc.errors[0]
-        raise Invalid(f"意见汇总格式不符（liaison.packet/1）：{'；'.join(exc.errors[:5])}",
+        raise Invalid(_("意见汇总格式不符（liaison.packet/1）：%(errors)s") % {"errors": "；".join(exc.errors[:5])},
                       field=first.split(":", 1)[0]) from None
     except (ValueError, KeyError, TypeError) as exc:
-        raise Invalid(f"意见汇总内容不一致：{exc}", field="sections") from None
+        raise Invalid(_("意见汇总内容不一致：%(error)s") % {"error": exc}, field="sections") from None
     if str(packet.station.get("id", "")) != station_id:
-        raise Invalid(f"报文中的 station.id（{packet.station.get('id')!r}）与发送站 {station_id} 不符",
+        raise Invalid(_("报文中的 station.id（%(given)s）与发送站 %(id)s 不符")
+                      % {"given": repr(packet.station.get("id")), "id": station_id},
                       field="station.id")
     return packet
 
@@ -112,7 +115,7 @@ async def _existing(unique_key: str, digest: str) -> int | None:
     if row is None:
         return None
     if row["body_sha256"] != digest:
-        raise Conflict("这个 Idempotency-Key 已用于另一份不同的报文；新报文请用新的键", field=HEADER_IDEMPOTENCY,
+        raise Conflict(_("这个 Idempotency-Key 已用于另一份不同的报文；新报文请用新的键"), field=HEADER_IDEMPOTENCY,
                        extra={"id": row["id"]})
     return row["id"]
 

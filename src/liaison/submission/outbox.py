@@ -22,6 +22,7 @@ from liaison import db
 from liaison.audit import service as audit
 from liaison.core.errors import Conflict, NotFound
 from liaison.drafts import service as drafts
+from liaison.i18n import _
 from liaison.packets.export_json import packet_from_json, packet_to_json
 from liaison.packets.tables import PacketVersion
 from liaison.submission import peers
@@ -61,13 +62,14 @@ async def submit_packet(slug: str, number: int, *, actor: str, station_name: str
     """
     upstream = await peers.get_upstream()
     if upstream is None:
-        raise Conflict("本站尚未配置上级站：请管理员运行 `liaison upstream set --url … --station-id … --key …`",
+        raise Conflict(_("本站尚未配置上级站：请管理员运行 `liaison upstream set --url … --station-id … --key …`"),
                        field="upstream")
     draft = await drafts.get_draft(slug, public=False)
     row = await PacketVersion.select(PacketVersion.body).where(
         (PacketVersion.draft == draft.id) & (PacketVersion.number == number)).first().run()
     if row is None:
-        raise NotFound(f"《{draft.title}》没有第 {number} 版意见汇总，请先生成", field="version")
+        raise NotFound(_("《%(title)s》没有第 %(number)s 版意见汇总，请先生成") % {"title": draft.title, "number": number},
+                       field="version")
     packet = packet_from_json(row["body"])
     packet = dataclasses.replace(packet, personal_data="masked",
                                  station={"name": station_name or packet.station.get("name", ""),
@@ -97,7 +99,7 @@ async def submit_packet(slug: str, number: int, *, actor: str, station_name: str
 async def _message(message_id: int) -> dict[str, Any]:
     row = await OutboxMessage.select(*_LISTED).where(OutboxMessage.id == message_id).first().run()
     if row is None:
-        raise NotFound(f"没有编号为 {message_id} 的待发报文", field="message")
+        raise NotFound(_("没有编号为 %(id)s 的待发报文") % {"id": message_id}, field="message")
     return row
 
 
@@ -137,7 +139,7 @@ async def retry_now(message_id: int, *, actor: str) -> dict[str, Any]:
     """Send a pending or failed message at the next worker round instead of waiting out the backoff."""
     message = await _message(message_id)
     if message["status"] == "delivered":
-        raise Conflict("该报文已送达，无需重发", field="message")
+        raise Conflict(_("该报文已送达，无需重发"), field="message")
     async with db.transaction():
         await OutboxMessage.update({
             OutboxMessage.status: "pending", OutboxMessage.next_attempt_at: _now(),

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 from liaison import db
 from liaison.audit import service as audit
 from liaison.core.errors import Invalid, NotFound
+from liaison.i18n import _
 from liaison.submission.tables import PeerStation
 
 __all__ = [
@@ -38,14 +39,14 @@ def new_key() -> str:
 def _check_station_id(station_id: str) -> str:
     station_id = station_id.strip()
     if not _STATION_ID.match(station_id):
-        raise Invalid("站点编号只能包含字母、数字、点、下划线和连字符（最多 64 个字符），如 county-xx", field="station_id")
+        raise Invalid(_("站点编号只能包含字母、数字、点、下划线和连字符（最多 64 个字符），如 county-xx"), field="station_id")
     return station_id
 
 
 def _check_key(key: str) -> str:
     key = key.strip()
     if len(key) < MIN_KEY_LENGTH:
-        raise Invalid(f"共享密钥至少 {MIN_KEY_LENGTH} 个字符；可用 `liaison stations add` 生成", field="key")
+        raise Invalid(_("共享密钥至少 %(min)s 个字符；可用 `liaison stations add` 生成") % {"min": MIN_KEY_LENGTH}, field="key")
     return key
 
 
@@ -53,7 +54,7 @@ def _check_url(url: str) -> str:
     url = url.strip().rstrip("/")
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise Invalid("上级站地址应为 http(s)://主机[:端口]，如 https://city.example.cn", field="url")
+        raise Invalid(_("上级站地址应为 http(s)://主机[:端口]，如 https://city.example.cn"), field="url")
     return url
 
 
@@ -91,10 +92,10 @@ async def add_downstream(station_id: str, name: str, *, key: str | None = None, 
     key = _check_key(key) if key else new_key()
     url = _check_url(url) if url else ""
     if not name.strip():
-        raise Invalid("请填写下级站名称", field="name")
+        raise Invalid(_("请填写下级站名称"), field="name")
     async with db.transaction():
         if await downstream_by_station_id(station_id, include_inactive=True):
-            raise Invalid(f"下级站 {station_id} 已存在；换密钥请先删除再添加", field="station_id")
+            raise Invalid(_("下级站 %(id)s 已存在；换密钥请先删除再添加") % {"id": station_id}, field="station_id")
         row = PeerStation(direction="downstream", station_id=station_id, name=name.strip(), url=url, key=key)
         await row.save().run()
         await audit.record("downstream", row.id, "add", actor, after={"station_id": station_id, "name": name})
@@ -105,7 +106,7 @@ async def remove_downstream(station_id: str, *, actor: str) -> None:
     """Stop accepting a lower station (its packets already received stay)."""
     row = await downstream_by_station_id(station_id)
     if row is None:
-        raise NotFound(f"没有编号为 {station_id} 的下级站", field="station_id")
+        raise NotFound(_("没有编号为 %(id)s 的下级站") % {"id": station_id}, field="station_id")
     async with db.transaction():
         await PeerStation.update({PeerStation.active: False, PeerStation.updated_at: datetime.now(UTC)}).where(
             PeerStation.id == row["id"]).run()

@@ -18,6 +18,7 @@ from litestar.response import Redirect, Template
 from liaison.accounts.roles import Role
 from liaison.config import Settings
 from liaison.core.errors import Invalid, MAX_INT
+from liaison.i18n import _
 from liaison.submission import downward, inbound, outbox, peers
 from liaison.web.auth import current_user, requires
 from liaison.web.openapi import refusals
@@ -101,7 +102,7 @@ async def downstream_remove(request: Request, station_id: FromPath[str]) -> Redi
       status_code=303)
 async def message_retry(request: Request, message_id: FromPath[int]) -> Redirect:
     if not 0 < message_id <= MAX_INT:
-        raise Invalid("报文编号无效", field="message")
+        raise Invalid(_("报文编号无效"), field="message")
     user = current_user(request)
     await outbox.retry_now(message_id, actor=user.username if user else "")
     return Redirect("/staff/submission?saved=retry", status_code=303)
@@ -111,7 +112,7 @@ async def message_retry(request: Request, message_id: FromPath[int]) -> Redirect
       status_code=303)
 async def packet_submit(request: Request, slug: FromPath[str], number: FromPath[int]) -> Redirect:
     if not 0 < number <= MAX_INT:
-        raise Invalid("版本号无效", field="version")
+        raise Invalid(_("版本号无效"), field="version")
     settings: Settings = request.app.state.settings
     user = current_user(request)
     await outbox.submit_packet(slug, number, actor=user.username if user else "", station_name=settings.station_name)

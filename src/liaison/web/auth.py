@@ -17,6 +17,7 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 from liaison.accounts.roles import Role
 from liaison.accounts.services import CurrentUser, resolve_session, resolve_token
 from liaison.config import Settings
+from liaison.i18n import _
 
 __all__ = ["SESSION_COOKIE", "auth_middleware", "current_user", "requires"]
 
@@ -41,7 +42,7 @@ def _authorization(scope: Scope) -> str:
 
 async def _identify(scope: Scope) -> CurrentUser | None:
     if is_api_path(scope["path"]):
-        scheme, _, token = _authorization(scope).partition(" ")
+        scheme, _space, token = _authorization(scope).partition(" ")
         if scheme.lower() == "bearer" and token.strip():
             return await resolve_token(token.strip())
         return None
@@ -73,12 +74,12 @@ def requires(*roles: Role) -> Callable[[ASGIConnection, BaseRouteHandler], None]
     """A guard admitting logged-in users with one of ``roles`` (all staff if none given)."""
     allowed = frozenset(roles) or frozenset(Role)
 
-    def guard(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    def guard(connection: ASGIConnection, _handler: BaseRouteHandler) -> None:
         user = current_user(connection)
         if user is None:
-            raise NotAuthorizedException("请先登录" if not is_api_path(connection.url.path) else "需要 API 令牌：Authorization: Bearer <token>")
+            raise NotAuthorizedException(_("请先登录") if not is_api_path(connection.url.path) else _("需要 API 令牌：Authorization: Bearer <token>"))
         if user.role not in allowed:
-            raise PermissionDeniedException("您的账号没有执行此操作的权限")
+            raise PermissionDeniedException(_("您的账号没有执行此操作的权限"))
 
     guard.roles = allowed  # type: ignore[attr-defined]  # read by the access-control matrix test
     return guard

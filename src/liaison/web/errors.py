@@ -15,6 +15,7 @@ from litestar.response import Redirect, Template
 from litestar.status_codes import HTTP_422_UNPROCESSABLE_ENTITY, HTTP_500_INTERNAL_SERVER_ERROR
 
 from liaison.core.errors import DomainError
+from liaison.i18n import N_, Labels, _
 from liaison.web.auth import is_api_path
 from liaison.web.htmx import ERROR_SWAP_HEADERS, is_htmx
 
@@ -22,18 +23,18 @@ __all__ = ["exception_handlers"]
 
 log = logging.getLogger("liaison")
 
-_TITLES = {
-    400: "请求有误",
-    401: "请先登录",
-    403: "没有权限",
-    404: "页面不存在",
-    405: "不支持的请求方式",
-    409: "当前状态不允许此操作",
-    413: "内容过大",
-    422: "填写的内容有误",
-    429: "请求过于频繁",
-    500: "服务器出错",
-}
+_TITLES: Labels[int] = Labels({
+    400: N_("请求有误"),
+    401: N_("请先登录"),
+    403: N_("没有权限"),
+    404: N_("页面不存在"),
+    405: N_("不支持的请求方式"),
+    409: N_("当前状态不允许此操作"),
+    413: N_("内容过大"),
+    422: N_("填写的内容有误"),
+    429: N_("请求过于频繁"),
+    500: N_("服务器出错"),
+})
 
 
 def _respond(request: Request, status: int, message: str, *, code: str, field: str | None = None,
@@ -49,7 +50,7 @@ def _respond(request: Request, status: int, message: str, *, code: str, field: s
         headers = {**(headers or {}), **ERROR_SWAP_HEADERS}
     return Template(
         "error.html",
-        context={"status": status, "title": _TITLES.get(status, "出错了"), "message": message, "field": field},
+        context={"status": status, "title": _TITLES[status] if status in _TITLES else _("出错了"), "message": message, "field": field},
         status_code=status,
         headers=headers,
     )
@@ -70,7 +71,7 @@ def _validation(request: Request, exc: ValidationException) -> Response:
             field = field or key
             parts.append(f"{key}: {item.get('message')}" if key else str(item.get("message")))
     message = "；".join(parts) or exc.detail
-    return _respond(request, HTTP_422_UNPROCESSABLE_ENTITY, f"请求内容无效：{message}", code="invalid", field=field)
+    return _respond(request, HTTP_422_UNPROCESSABLE_ENTITY, _("请求内容无效：%(message)s") % {"message": message}, code="invalid", field=field)
 
 
 def _http(request: Request, exc: HTTPException) -> Response:
@@ -82,20 +83,20 @@ def _http(request: Request, exc: HTTPException) -> Response:
     if exc.status_code >= 500:
         log.error("HTTP %s on %s: %s", exc.status_code, request.url.path, exc.detail)
     headers = dict(exc.headers or {})
-    message = exc.detail if exc.status_code < 500 else "服务器暂时无法处理请求，请稍后再试"
+    message = exc.detail if exc.status_code < 500 else _("服务器暂时无法处理请求，请稍后再试")
     return _respond(request, exc.status_code, message, code=f"http_{exc.status_code}", headers=headers or None)
 
 
 def _out_of_range(request: Request, exc: Exception) -> Response:
     """A number too large for the database (an id or page from a URL): the request is at fault."""
-    return _respond(request, HTTP_422_UNPROCESSABLE_ENTITY, "数值超出允许范围，请检查链接或参数中的编号", code="out_of_range")
+    return _respond(request, HTTP_422_UNPROCESSABLE_ENTITY, _("数值超出允许范围，请检查链接或参数中的编号"), code="out_of_range")
 
 
 def _internal(request: Request, exc: Exception) -> Response:
     if isinstance(exc, OverflowError) or type(exc).__name__ in {"DataError", "NumericValueOutOfRangeError"}:
         return _out_of_range(request, exc)
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
-    return _respond(request, HTTP_500_INTERNAL_SERVER_ERROR, "服务器暂时无法处理请求，请稍后再试", code="internal")
+    return _respond(request, HTTP_500_INTERNAL_SERVER_ERROR, _("服务器暂时无法处理请求，请稍后再试"), code="internal")
 
 
 exception_handlers: dict[Any, Any] = {

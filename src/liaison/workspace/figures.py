@@ -19,6 +19,7 @@ from piccolo.query.functions.aggregate import Count, Sum
 from liaison.clusters.tables import ClusterMember
 from liaison.core.dates import as_utc
 from liaison.drafts.tables import Draft
+from liaison.i18n import N_, _
 from liaison.network.tables import Office, Volunteer
 from liaison.opinions.tables import Activity, Opinion
 from liaison.opinions.validation import Status
@@ -37,7 +38,7 @@ __all__ = [
     "recent_entries",
 ]
 
-NO_VOLUNTEER = "非信息员录入（工作人员、导入等）"
+NO_VOLUNTEER = N_("非信息员录入（工作人员、导入等）")
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,7 +126,7 @@ async def office_figures(office_id: int) -> OfficeFigures:
     f.screening = screening_items(by_status)
     f.by_channel = channel_items(channels)
     f.by_volunteer = _by_name(dict(volunteers), await _names(Volunteer, [k for k in volunteers if k is not None]),
-                              NO_VOLUNTEER)
+                              _(NO_VOLUNTEER))
     titles = {r["id"]: r for r in await Draft.select(Draft.id, Draft.title, Draft.slug).where(
         Draft.id.is_in(list(drafts) or [-1])).run()}
     f.by_draft = _by_name(dict(drafts), {k: v["title"] for k, v in titles.items()}, "")

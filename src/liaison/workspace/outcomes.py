@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from liaison.opinions.validation import CHANNEL_LABELS, SET_ASIDE_REASONS, Status
+from liaison.i18n import N_, Labels, _, ngettext
 
 __all__ = [
     "EntryOutcome",
@@ -23,11 +24,11 @@ __all__ = [
 ]
 
 #: Short names of the screening states, in the order the figures show them.
-SCREENING_LABELS: dict[str, str] = {
-    Status.UNSCREENED: "待整理",
-    Status.KEPT: "已保留",
-    Status.SET_ASIDE: "未纳入汇总",
-}
+SCREENING_LABELS: Labels[str] = Labels({
+    Status.UNSCREENED: N_("待整理"),
+    Status.KEPT: N_("已保留"),
+    Status.SET_ASIDE: N_("未纳入汇总"),
+})
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,7 +42,7 @@ class EntryOutcome:
 
     @property
     def text(self) -> str:
-        return "；".join((self.label, *self.steps))
+        return _("；").join((self.label, *self.steps))
 
 
 def describe_entry(status: str, *, set_aside_reason: str = "", point_size: int = 1,
@@ -55,22 +56,23 @@ def describe_entry(status: str, *, set_aside_reason: str = "", point_size: int =
     """
     if status == Status.SET_ASIDE:
         reason = SET_ASIDE_REASONS.get(set_aside_reason, "")
-        label = f"未纳入汇总（{reason}）" if reason else "未纳入汇总"
+        label = _("未纳入汇总（%(reason)s）") % {"reason": reason} if reason else _("未纳入汇总")
         return EntryOutcome(status, label, (), editable=False)
     steps: list[str] = []
     if point_size > 1:
-        steps.append(f"与其他 {point_size - 1} 条意见归并为一条")
+        others = point_size - 1
+        steps.append(ngettext("与其他 %(num)s 条意见归并为一条", "与其他 %(num)s 条意见归并为一条", others) % {"num": others})
     if packet_version is not None:
-        steps.append(f"已纳入第 {packet_version} 版意见汇总")
+        steps.append(_("已纳入第 %(version)s 版意见汇总") % {"version": packet_version})
     label = SCREENING_LABELS.get(status, status)
     return EntryOutcome(status, label, tuple(steps), editable=status == Status.UNSCREENED)
 
 
-def labelled(counts: Mapping[str | None, int], labels: Mapping[str, str], *, none_label: str = "未注明") -> list[tuple[str, int]]:
+def labelled(counts: Mapping[str | None, int], labels: Mapping[str, str], *, none_label: str = N_("未注明")) -> list[tuple[str, int]]:
     """``{"online": 3}`` → ``[("网上征求意见", 3)]``, largest first, then by label (stable for charts)."""
     out: dict[str, int] = {}
     for key, count in counts.items():
-        name = none_label if key is None else labels.get(key, key)
+        name = _(none_label) if key is None else labels.get(key, key)
         out[name] = out.get(name, 0) + count
     return sorted(out.items(), key=lambda kv: (-kv[1], kv[0]))
 
@@ -86,5 +88,5 @@ def channel_items(counts: Mapping[str | None, int]) -> list[tuple[str, int]]:
 
 
 def total(items: Iterable[tuple[str, int]]) -> int:
-    return sum(n for _, n in items)
+    return sum(n for _label, n in items)
 

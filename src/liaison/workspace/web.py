@@ -10,6 +10,7 @@ from liaison.accounts.roles import Role
 from liaison.accounts.services import CurrentUser
 from liaison.core.errors import MAX_INT, Forbidden, Invalid
 from liaison.dashboard import charts
+from liaison.i18n import _
 from liaison.network import service as network
 from liaison.opinions.activities import list_activities
 from liaison.opinions.validation import CHANNEL_LABELS, STATUS_LABELS
@@ -33,7 +34,7 @@ def _user(request: Request) -> CurrentUser:
 async def _own_office(user: CurrentUser) -> int:
     office = await network.office_of(user)
     if office is None:
-        raise Forbidden("您的账号还没有分配联络室，请联系联络站")
+        raise Forbidden(_("您的账号还没有分配联络室，请联系联络站"))
     return office
 
 
@@ -50,7 +51,7 @@ async def workspaces(request: Request) -> Template | Redirect:
 async def office_workspace(request: Request, office_id: FromPath[int]) -> Template:
     user = _user(request)
     if user.role not in MANAGERS and await _own_office(user) != office_id:
-        raise Forbidden("只能查看本联络室的工作情况")
+        raise Forbidden(_("只能查看本联络室的工作情况"))
     office = await network.get_office(office_id)
     f = await figures.office_figures(office_id)
     return Template("workspace/office.html", context={
@@ -61,10 +62,10 @@ async def office_workspace(request: Request, office_id: FromPath[int]) -> Templa
         "status_labels": STATUS_LABELS,
         "channel_labels": CHANNEL_LABELS,
         "is_manager": user.role in MANAGERS,
-        "screening_svg": charts.bar_chart(f.screening if f.total else [], "整理情况"),
-        "draft_svg": charts.bar_chart(f.by_draft[:20], "按草案"),
-        "channel_svg": charts.bar_chart(f.by_channel, "按渠道"),
-        "volunteer_svg": charts.bar_chart(f.by_volunteer[:20], "按信息员"),
+        "screening_svg": charts.bar_chart(f.screening if f.total else [], _("整理情况")),
+        "draft_svg": charts.bar_chart(f.by_draft[:20], _("按草案")),
+        "channel_svg": charts.bar_chart(f.by_channel, _("按渠道")),
+        "volunteer_svg": charts.bar_chart(f.by_volunteer[:20], _("按信息员")),
     })
 
 
@@ -72,11 +73,11 @@ async def office_workspace(request: Request, office_id: FromPath[int]) -> Templa
 async def my_opinions(request: Request, page: FromQuery[int] = 1) -> Template:
     """What the signed-in person entered and what became of each entry."""
     if not 1 <= page <= MAX_INT // PER_PAGE:
-        raise Invalid("页码应为正整数", field="page")
+        raise Invalid(_("页码应为正整数"), field="page")
     mine = await figures.my_entries(_user(request).id, page=page, per_page=PER_PAGE)
     return Template("workspace/mine.html", context={
         "mine": mine, "page": page, "per_page": PER_PAGE,
-        "screening_svg": charts.bar_chart(mine.screening, "我录入的意见整理情况") if mine.total else "",
+        "screening_svg": charts.bar_chart(mine.screening, _("我录入的意见整理情况")) if mine.total else "",
     })
 
 
