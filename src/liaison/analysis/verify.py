@@ -122,6 +122,7 @@ class Proposal:
     _grams: frozenset[str] | None = field(default=None, compare=False, repr=False)
     _toks: tuple | None = field(default=None, compare=False, repr=False)
     _bag: tuple | None = field(default=None, compare=False, repr=False)
+    _fp: int | None = field(default=None, compare=False, repr=False)
 
     def grams(self) -> frozenset[str]:
         """Character 3-grams of ``text`` (cached)."""
@@ -160,14 +161,25 @@ class Proposal:
         return b
 
     def fingerprint(self) -> int:
-        raw = (
-            "|".join(f"{c}:{v}" for c, v in self.numbers)
-            + "#N"
-            + "|".join(f"{w}:{t}" for w, t in self.negations)
-            + f"#P{self.supports}#Q"
-            + ",".join(map(str, self.quoted))
-        )
-        return int.from_bytes(hashlib.blake2b(raw.encode("utf-8"), digest_size=8).digest(), "little")
+        """64-bit hash of numbers, negations, supports and quoted articles (cached)."""
+        fp = self._fp
+        if fp is None:
+            fp = _fingerprint(self.numbers, self.negations, self.supports, self.quoted)
+            object.__setattr__(self, "_fp", fp)
+        return fp
+
+
+def _fingerprint(
+    numbers: tuple[tuple[str, str], ...], negations: tuple[tuple[str, str], ...], supports: int, quoted: tuple[int, ...]
+) -> int:
+    raw = (
+        "|".join(f"{c}:{v}" for c, v in numbers)
+        + "#N"
+        + "|".join(f"{w}:{t}" for w, t in negations)
+        + f"#P{supports}#Q"
+        + ",".join(map(str, quoted))
+    )
+    return int.from_bytes(hashlib.blake2b(raw.encode("utf-8"), digest_size=8).digest(), "little")
 
 
 def _proposal(tokens: list[tuple[str, ...]], quoted: frozenset[int] | set[int], text: str) -> Proposal:
@@ -215,7 +227,19 @@ def proposals(
         else:
             cur.append(tok)
     src = texts if texts is not None else masked
-    return [_proposal(per[j], quoted[j] if quoted is not None else frozenset(), src[j]) for j in range(n)]
+    # campaign copies repeat the same tokens: build numbers/negations/fingerprint once per token list
+    memo: dict[tuple, tuple] = {}
+    out: list[Proposal] = []
+    empty: frozenset[int] = frozenset()
+    for j in range(n):
+        q = quoted[j] if quoted is not None else empty
+        key = (tuple(per[j]), q)
+        hit = memo.get(key)
+        if hit is None:
+            p = _proposal(per[j], q, "")
+            hit = memo[key] = (p.numbers, p.negations, p.supports, p.quoted, p.fingerprint())
+        out.append(Proposal(hit[0], hit[1], hit[2], hit[3], src[j], _fp=hit[4]))
+    return out
 
 
 def fingerprints(masked: Sequence[str], quoted: Sequence[frozenset[int]] | None = None) -> list[int]:
