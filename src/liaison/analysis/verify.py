@@ -304,8 +304,18 @@ def _edits(a: Proposal, other: str, min_shared: int = 3) -> Counter[str]:
             memo[p] = c
         return c
 
+    def own(p: int) -> bool:
+        # a token is shared only through 3-grams inside its clause: "全|不" met by chance in
+        # another clause of the other text ("安全|不少") made 不 of "安全|不建议" look shared
+        for i in (p - 2, p - 1, p):
+            if 0 <= i <= last:
+                gram = x[i : i + 3]
+                if "|" not in gram and gram in other:
+                    return True
+        return False
+
     for st, en, kind in toks:
-        if all(cov(p) for p in range(st, en)):
+        if all((cov(p) for p in range(st, en)) if strict else (own(p) for p in range(st, en))):
             continue
         # uncovered characters between the token and the shared text next to it
         lo = st
