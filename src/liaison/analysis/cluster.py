@@ -78,31 +78,35 @@ def _features(
     return sig, props, guard
 
 
-def _previous_in_bucket(keys: np.ndarray) -> np.ndarray:
-    """For each row and band, the latest earlier row with the same key, or -1."""
-    prev = np.full(keys.shape, -1, dtype=np.int64)
-    for b in range(keys.shape[1]):
-        col = keys[:, b]
-        order = np.argsort(col, kind="stable")
-        same = col[order][1:] == col[order][:-1]
-        prev[order[1:][same], b] = order[:-1][same]
-    return prev
-
-
-def _first_in_bucket(keys: np.ndarray) -> np.ndarray:
-    """For each row and band, the earliest row with the same key."""
-    firsts = np.empty(keys.shape, dtype=np.int64)
+def _bucket_links(keys: np.ndarray, previous: bool = False) -> np.ndarray:
+    """For each row and band, the earliest row with the same key (or, with ``previous``, the
+    latest earlier one, -1 if none)."""
+    out = np.empty(keys.shape, dtype=np.int64)
     for b in range(keys.shape[1]):
         col = keys[:, b]
         order = np.argsort(col, kind="stable")
         sc = col[order]
         start = np.ones(len(sc), dtype=bool)
         start[1:] = sc[1:] != sc[:-1]
-        grp = np.cumsum(start) - 1
-        f = np.empty(len(col), dtype=np.int64)
-        f[order] = order[np.flatnonzero(start)][grp]
-        firsts[:, b] = f
-    return firsts
+        if previous:
+            f = np.full(len(col), -1, dtype=np.int64)
+            f[order[1:][~start[1:]]] = order[:-1][~start[1:]]
+        else:
+            grp = np.cumsum(start) - 1
+            f = np.empty(len(col), dtype=np.int64)
+            f[order] = order[np.flatnonzero(start)][grp]
+        out[:, b] = f
+    return out
+
+
+def _first_in_bucket(keys: np.ndarray) -> np.ndarray:
+    """For each row and band, the earliest row with the same key."""
+    return _bucket_links(keys)
+
+
+def _previous_in_bucket(keys: np.ndarray) -> np.ndarray:
+    """For each row and band, the latest earlier row with the same key, or -1."""
+    return _bucket_links(keys, previous=True)
 
 
 _PARALLEL_MIN = 50_000  # below this many texts a second process costs more than it saves
@@ -150,28 +154,50 @@ def cluster_texts(
     mask = DraftMask.from_texts(draft_texts)
     n = len(texts)
     w = _default_workers() if workers is None else workers
-    broken: list[str] = []
-    for part in _halves(lambda a, b: normalize_many(texts[a:b], breaks=True), n, w):
-        broken.extend(part)  # type: ignore[arg-type]
-    first: dict[str, int] = {}
-    exact_of = np.empty(n, dtype=np.int64)
-    uniq: list[int] = []
-    setdefault = first.setdefault
-    for i, t in enumerate(broken):
-        j = setdefault(t.replace("|", ""), i)
-        exact_of[i] = j
-        if j == i:
-            uniq.append(i)
-    norm_u = list(first)  # insertion order = order of first occurrence = uniq
-    del first
-    broken_u = [broken[i] for i in uniq]
-    del broken
-    u_pos = np.array(uniq, dtype=np.int64)
+    # each half is normalised and reduced to its distinct texts where it runs: the worker sends
+    # back a third of the strings, and the parent's dict sees distinct texts only
+    glob: dict[str, int] = {}
+    norm_u: list[str] = []
+    broken_u: list[str] = []
+    pos_u: list[int] = []
+    exact: list[np.ndarray] = []
+    for part in _halves(lambda a, b: _normalize_part(texts, a, b), n, w):
+        plain, brk, pos, of = part  # type: ignore[misc]
+        setdefault = glob.setdefault
+        to_glob = np.empty(len(plain), dtype=np.int64)
+        for k, (t, b, p) in enumerate(zip(plain, brk, pos.tolist())):
+            gi = setdefault(t, len(norm_u))
+            to_glob[k] = gi
+            if gi == len(norm_u):
+                norm_u.append(t)
+                broken_u.append(b)
+                pos_u.append(p)
+        exact.append(to_glob[of])
+    del glob
+    u_pos = np.array(pos_u, dtype=np.int64)
     rep_u = _cluster_unique(norm_u, mask, broken_u, workers=w)
-    rep_pos = u_pos[rep_u]  # representative position for each unique text
-    u_index = np.full(n, -1, dtype=np.int64)
-    u_index[u_pos] = np.arange(len(u_pos))
-    return rep_pos[u_index[exact_of]].tolist()
+    rep_pos = u_pos[rep_u]  # representative position for each distinct text
+    return rep_pos[np.concatenate(exact)].tolist() if exact else []
+
+
+def _normalize_part(
+    texts: Sequence[str], a: int, b: int
+) -> tuple[list[str], list[str], np.ndarray, np.ndarray]:
+    """Normalise ``texts[a:b]``: (distinct plain texts, their clause-broken forms, the position of
+    each one's first occurrence, and for every text the index of its distinct text)."""
+    broken = normalize_many(texts[a:b], breaks=True)
+    first: dict[str, int] = {}
+    setdefault = first.setdefault
+    of = np.fromiter((setdefault(t.replace("|", ""), len(first)) for t in broken), dtype=np.int64, count=len(broken))
+    if len(of):
+        top = np.maximum.accumulate(of)
+        new = np.empty(len(of), dtype=bool)
+        new[0] = True
+        new[1:] = top[1:] > top[:-1]
+        at = np.flatnonzero(new)
+    else:
+        at = np.zeros(0, dtype=np.int64)
+    return list(first), [broken[i] for i in at.tolist()], at + a, of
 
 
 def _row_pairs(cands: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -220,7 +246,11 @@ def _cluster_unique(
     local = np.arange(m)
     # candidates: the earliest member of each bucket, among texts with the same fingerprint
     # (the common case) and among all texts (numbers or negations added, not changed)
-    firsts = np.concatenate([_first_in_bucket(_keys(s, g)), _first_in_bucket(_keys(s))], axis=1)
+    plain = band_keys(s, BANDS, ROWS)
+    with np.errstate(over="ignore"):
+        mixed = _fmix64(plain ^ (g.astype(np.uint64)[:, None] * np.uint64(0xD6E8FEB86659FD93)))
+    firsts = np.concatenate([_first_in_bucket(mixed), _first_in_bucket(plain)], axis=1)
+    del mixed
     pi, pc = _row_pairs(np.where(firsts < local[:, None], firsts, -1))
     del firsts
     eq = np.empty(len(pi), dtype=np.int16)
@@ -235,14 +265,17 @@ def _cluster_unique(
     # another fingerprint are checked when a text joins a cluster they belong to (a member that has
     # the representative's fingerprint is not in ``members``, but its near-copy with one number or
     # negation changed finds it here)
-    prev = _previous_in_bucket(_keys(s))
+    prev = _previous_in_bucket(plain)
+    del plain
     ni, nc = _row_pairs(prev)
     del prev
     keep = g[ni] != g[nc]
     ni, nc = ni[keep], nc[keep]
-    if len(ni):
-        keep = np.count_nonzero(s[ni] == s[nc], axis=1) >= _NEAR_EQUAL
-        ni, nc = ni[keep], nc[keep]
+    keep = np.empty(len(ni), dtype=bool)
+    for a in range(0, len(ni), step):  # in slices: fresh gigabyte temporaries cost more in page faults
+        x, y = ni[a : a + step], nc[a : a + step]
+        keep[a : a + step] = np.count_nonzero(s[x] == s[y], axis=1) >= _NEAR_EQUAL
+    ni, nc = ni[keep], nc[keep]
     near: dict[int, list[int]] = {}
     for x, y in zip(ni.tolist(), nc.tolist()):
         near.setdefault(x, []).append(y)

@@ -124,6 +124,11 @@ class Proposal:
     _bag: tuple | None = field(default=None, compare=False, repr=False)
     _fp: int | None = field(default=None, compare=False, repr=False)
 
+    def __reduce__(self) -> tuple:
+        # to and from the forked worker as a plain tuple: the dataclass default pickles through
+        # ``dataclasses.fields()`` for every object (a tenth of the worker's time at a million)
+        return (Proposal, (self.numbers, self.negations, self.supports, self.quoted, self.text, None, None, self._bag, self._fp))
+
     def grams(self) -> frozenset[str]:
         """Character 3-grams of ``text`` (cached)."""
         g = self._grams
@@ -237,8 +242,8 @@ def proposals(
         hit = memo.get(key)
         if hit is None:
             p = _proposal(per[j], q, "")
-            hit = memo[key] = (p.numbers, p.negations, p.supports, p.quoted, p.fingerprint())
-        out.append(Proposal(hit[0], hit[1], hit[2], hit[3], src[j], _fp=hit[4]))
+            hit = memo[key] = (p.numbers, p.negations, p.supports, p.quoted, p.fingerprint(), p.bag())
+        out.append(Proposal(hit[0], hit[1], hit[2], hit[3], src[j], _bag=hit[5], _fp=hit[4]))
     return out
 
 
@@ -314,12 +319,19 @@ def _edits(a: Proposal, other: str, min_shared: int = 3) -> Counter[str]:
                     return True
         return False
 
+    test = cov if strict else own
     for st, en, kind in toks:
-        if all((cov(p) for p in range(st, en)) if strict else (own(p) for p in range(st, en))):
+        shared = True
+        for p in range(st, en):
+            if not test(p):
+                shared = False
+                break
+        if shared:
             continue
         # uncovered characters between the token and the shared text next to it
         lo = st
-        while lo > 0 and x[lo - 1] != "|" and not cov(lo - 1):
+        stop = st - _LEFT - 1  # further left changes nothing: the token is then not attached
+        while lo > 0 and lo > stop and x[lo - 1] != "|" and not cov(lo - 1):
             lo -= 1
         left = st - lo
         if left > _LEFT:  # not attached on the left: the tail of an added remark
@@ -369,9 +381,11 @@ def conflict(a: Proposal, b: Proposal, min_shared: int = 3) -> bool:
 
 def _tokens_within(b: Proposal, a: Proposal) -> bool:
     """Every number and negation of b also occurs in a (as values, ignoring position)."""
+    if b.supports > a.supports:
+        return False
     an, ag = a.bag()
     bn, bg = b.bag()
-    return not (bn - an) and not (bg - ag) and b.supports <= a.supports
+    return all(an.get(k, 0) >= v for k, v in bn.items()) and all(ag.get(k, 0) >= v for k, v in bg.items())
 
 
 def compatible(a: Proposal, b: Proposal) -> bool:
