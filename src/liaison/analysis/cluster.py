@@ -279,7 +279,68 @@ def _cluster_unique(
     near: dict[int, list[int]] = {}
     for x, y in zip(ni.tolist(), nc.tolist()):
         near.setdefault(x, []).append(y)
-    return _resolve(m, s, gl, pr, masked, pi, pc, eq, near, idx, rep)
+    lrl = np.arange(m, dtype=np.int64)
+    if workers >= 2 and m >= _PARALLEL_MIN and "fork" in multiprocessing.get_all_start_methods():
+        # texts that share no verified candidate or near link never look at each other's clusters:
+        # the pass runs on two sets of connected components at once, with the same result
+        second = _split_components(m, np.concatenate([pi, ni]), np.concatenate([pc, nc]))
+        in2 = second[pi]
+        lo, hi = _both(
+            lambda: _resolve(m, s, gl, pr, masked, pi[~in2], pc[~in2], eq[~in2], near),
+            lambda: _resolve(m, s, gl, pr, masked, pi[in2], pc[in2], eq[in2], near),
+        )
+        lrl = np.where(second, hi, lo)  # type: ignore[call-overload]
+    elif len(pi):
+        lrl = _resolve(m, s, gl, pr, masked, pi, pc, eq, near)
+    rep[idx] = idx[lrl]
+    return rep
+
+
+def _components(m: int, u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """Connected-component label (its smallest member) of each of ``m`` nodes joined by edges u–v."""
+    label = np.arange(m, dtype=np.int64)
+    if len(u) == 0:
+        return label
+    while True:
+        lu, lv = label[u], label[v]
+        low = np.minimum(lu, lv)
+        before = label.copy()
+        np.minimum.at(label, lu, low)
+        np.minimum.at(label, lv, low)
+        while True:  # pointer jumping: every node straight to its root
+            nxt = label[label]
+            if np.array_equal(nxt, label):
+                break
+            label = nxt
+        if np.array_equal(label, before):
+            return label
+
+
+def _split_components(m: int, u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """A boolean mask: the nodes of about half the texts, whole components only (largest first)."""
+    label = _components(m, u, v)
+    roots, size = np.unique(label, return_counts=True)
+    order = np.argsort(-size, kind="stable")
+    pick = np.zeros(len(roots), dtype=bool)
+    load = [0, 0]
+    for k, sz in zip(order.tolist(), size[order].tolist()):
+        side = 0 if load[0] <= load[1] else 1
+        load[side] += sz
+        pick[k] = side == 1
+    return pick[np.searchsorted(roots, label)]
+
+
+def _both(first: Callable[[], object], second: Callable[[], object]) -> tuple[object, object]:
+    """``(first(), second())`` with ``second`` in a forked process (inputs inherited, not pickled)."""
+    global _JOB
+    _JOB = lambda a, b: second()  # noqa: E731
+    try:
+        with multiprocessing.get_context("fork").Pool(1) as pool:
+            other = pool.apply_async(_run_job, (0, 0))
+            mine = first()
+            return mine, other.get()
+    finally:
+        _JOB = None
 
 
 def _resolve(
@@ -292,8 +353,6 @@ def _resolve(
     pc: np.ndarray,
     eq: np.ndarray,
     near: dict[int, list[int]],
-    idx: np.ndarray,
-    rep: np.ndarray,
 ) -> np.ndarray:
     """The ordered pass: each text joins the earliest candidate cluster it verifies against.
 
@@ -393,8 +452,7 @@ def _resolve(
                 if joins(it, r, eql[k] if r == c else None):
                     lrl[it] = r
                     break
-    rep[idx] = idx[np.array(lrl, dtype=np.int64)]
-    return rep
+    return np.array(lrl, dtype=np.int64)
 
 
 class NearDuplicateIndex:
