@@ -349,7 +349,7 @@ def _edits(a: Proposal, other: str, min_shared: int = 3) -> Counter[str]:
             right = hi - en
             target = x[hi : hi + 2]
         else:  # the text ends in this difference: an edit only if the whole difference is short
-            right = 0 if hi - lo <= _ATTACHED + 4 else n
+            right = 0 if hi - lo <= (_ATTACHED + 2 if strict else _ATTACHED + 4) else n
             target = "$"
         if kind[0] == "#":
             if right > _LEFT:
