@@ -30,7 +30,7 @@ import numpy as np
 from liaison.analysis.draftmask import DraftMask
 from liaison.analysis.minhash import EMPTY, NUM_PERM, _fmix64, band_keys, signatures
 from liaison.analysis.normalize import normalize_many
-from liaison.analysis.verify import THRESHOLD, Proposal, conflict, proposals
+from liaison.analysis.verify import THRESHOLD, Proposal, conflict, from_table, proposal_table, proposals
 
 __all__ = ["BANDS", "ROWS", "NearDuplicateIndex", "cluster_texts"]
 
@@ -66,16 +66,23 @@ def _keys(sig: np.ndarray, guard: np.ndarray | None = None) -> np.ndarray:
 
 
 def _features(
-    texts: Sequence[str], mask: DraftMask, broken: Sequence[str] | None = None, with_masked: bool = False
-) -> tuple:
-    """(signatures, proposals, fingerprints[, masked texts]) of normalised texts (``broken``: with clause breaks)."""
+    texts: Sequence[str], mask: DraftMask, broken: Sequence[str] | None = None
+) -> tuple[np.ndarray, list[Proposal], np.ndarray]:
+    """(signatures, proposals, fingerprints) of normalised texts (``broken``: with clause breaks)."""
     masked, quoted = mask.mask_many(texts)
     sig = signatures(masked)
     props = proposals(masked, quoted, broken)
     guard = np.array([p.fingerprint() for p in props], dtype=np.uint64)
-    if with_masked:
-        return sig, props, guard, masked
     return sig, props, guard
+
+
+def _compact_features(texts: Sequence[str], mask: DraftMask) -> tuple[np.ndarray, str, list[tuple], np.ndarray]:
+    """(signatures, masked texts joined by newlines, proposal rows, row per text): what a worker
+    sends back — a few large objects instead of a ``Proposal`` and a string per text."""
+    masked, quoted = mask.mask_many(texts)
+    sig = signatures(masked)
+    table, index = proposal_table(masked, quoted)
+    return sig, "\n".join(masked), table, np.array(index, dtype=np.int64)
 
 
 def _bucket_links(keys: np.ndarray, previous: bool = False) -> np.ndarray:
@@ -224,13 +231,22 @@ def _cluster_unique(
     rep = np.arange(n, dtype=np.int64)
     if n == 0:
         return rep
-    parts = _halves(
-        lambda a, b: _features(texts[a:b], mask, None if broken is None else broken[a:b], True), n, workers
-    )
+    parts = _halves(lambda a, b: _compact_features(texts[a:b], mask), n, workers)
+    src = broken if broken is not None else texts
     sig = np.concatenate([p[0] for p in parts])  # type: ignore[index]
-    props = [x for p in parts for x in p[1]]  # type: ignore[index]
-    guard = np.concatenate([p[2] for p in parts])  # type: ignore[index]
-    masked_all = [x for p in parts for x in p[3]]  # type: ignore[index]
+    masked_all: list[str] = []
+    props: list[Proposal] = []
+    fps: list[int] = []
+    for part in parts:
+        _, joined, table, index = part  # type: ignore[misc]
+        start = len(masked_all)
+        masked_all.extend(joined.split("\n") if index.size else [])
+        rows = [from_table(row, "") for row in table]  # one template per distinct row
+        for j, k in enumerate(index.tolist()):
+            t = rows[k]
+            props.append(Proposal(t.numbers, t.negations, t.supports, t.quoted, src[start + j], _bag=t._bag, _fp=t._fp))
+        fps.extend(row[4] for row in (table[k] for k in index.tolist()))
+    guard = np.array(fps, dtype=np.uint64)
     del parts
     has = sig[:, 0] != EMPTY
     idx = np.flatnonzero(has)

@@ -232,19 +232,49 @@ def proposals(
         else:
             cur.append(tok)
     src = texts if texts is not None else masked
-    # campaign copies repeat the same tokens: build numbers/negations/fingerprint once per token list
-    memo: dict[tuple, tuple] = {}
-    out: list[Proposal] = []
+    table, index = proposal_table(masked, quoted)
+    return [from_table(table[k], src[j]) for j, k in enumerate(index)]
+
+
+def proposal_table(
+    masked: Sequence[str], quoted: Sequence[frozenset[int]] | None = None
+) -> tuple[list[tuple], list[int]]:
+    """What ``proposals`` computes, as (distinct rows, row index per text), without the texts.
+
+    Campaign copies repeat the same tokens: numbers, negations and fingerprint are built once per
+    token list. The compact form is what the forked worker of ``cluster_texts`` sends back (the
+    parent has the texts already); :func:`from_table` makes a ``Proposal`` of a row and a text.
+    """
+    n = len(masked)
+    if n == 0:
+        return [], []
+    per: list[list[tuple[str, ...]]] = [[] for _ in range(n)]
+    i = 0
+    cur = per[0]
+    for tok in _TOKEN.findall("\n".join(masked)):
+        if tok[0]:
+            i += 1
+            cur = per[i]
+        else:
+            cur.append(tok)
+    memo: dict[tuple, int] = {}
+    table: list[tuple] = []
+    index: list[int] = []
     empty: frozenset[int] = frozenset()
     for j in range(n):
         q = quoted[j] if quoted is not None else empty
         key = (tuple(per[j]), q)
-        hit = memo.get(key)
-        if hit is None:
+        k = memo.get(key)
+        if k is None:
             p = _proposal(per[j], q, "")
-            hit = memo[key] = (p.numbers, p.negations, p.supports, p.quoted, p.fingerprint(), p.bag())
-        out.append(Proposal(hit[0], hit[1], hit[2], hit[3], src[j], _bag=hit[5], _fp=hit[4]))
-    return out
+            k = memo[key] = len(table)
+            table.append((p.numbers, p.negations, p.supports, p.quoted, p.fingerprint(), p.bag()))
+        index.append(k)
+    return table, index
+
+
+def from_table(row: tuple, text: str) -> Proposal:
+    return Proposal(row[0], row[1], row[2], row[3], text, _bag=row[5], _fp=row[4])
 
 
 def fingerprints(masked: Sequence[str], quoted: Sequence[frozenset[int]] | None = None) -> list[int]:
