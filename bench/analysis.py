@@ -14,6 +14,7 @@ every step is linear in N and the probe count is fixed.
 from __future__ import annotations
 
 import argparse
+import os
 import resource
 import sys
 import time
@@ -56,10 +57,19 @@ def main() -> None:
     print(f"generated {args.n:,} opinions, mean {chars / max(args.n, 1):.0f} chars, in {gen_s:.1f}s (not counted)")
     rss0 = _rss_mb()
 
+    load = os.getloadavg()[0]
     t0 = time.perf_counter()
+    c0 = os.times()
     pred = cluster_texts(ds.texts, draft_texts=ds.draft_texts, workers=args.workers)
     el = time.perf_counter() - t0
+    c1 = os.times()
+    cpu = c1.user + c1.system - c0.user - c0.system
+    cpu_children = c1.children_user + c1.children_system - c0.children_user - c0.children_system
     print(f"cluster_texts: {args.n / el:,.0f} texts/s, {el:.2f}s total, {len(set(pred)):,} clusters")
+    print(
+        f"CPU: {cpu:.1f}s this process + {cpu_children:.1f}s worker = {cpu + cpu_children:.1f}s; "
+        f"load average {load:.1f} before, {os.getloadavg()[0]:.1f} after (2 cores: above ~2 the wall time is inflated)"
+    )
     print(f"peak RSS {_rss_mb():,.0f} MB (after generation {rss0:,.0f} MB), worker peak RSS {_child_rss_mb():,.0f} MB")
     q = evaluate(pred, ds.labels, ds.hard_pairs)
     print("quality (this set):", q.summary())

@@ -139,3 +139,37 @@ def test_conflicting_pair_never_meets_in_a_third_cluster(tmp_path: Path) -> None
     again = NearDuplicateIndex.load(tmp_path / "chain.npz")
     assert again.add(CHAIN_B) == 2
     assert again.add(CHAIN_A + "！") == 0
+
+
+def test_representative_check_is_not_inherited_between_texts_of_one_fingerprint() -> None:
+    # B (no numbers or negations, lacks the first clause) joins "反对X" without conflict; X has
+    # B's fingerprint but is "反对X" minus 反对, and must not inherit B's verdict
+    c = ["我家在山湾社区的楼里住了很多年", "需要多方配合才能解决这个难题", "每天早上在健身区有人专门去劝阻过",
+         "去年冬天在楼道口有老人差点被绊倒", "村民环保意识需要提高和加强"]
+    a = "反对" + "，".join(c[:4])
+    b = "，".join(c[1:5])
+    x = "，".join(c[:4])
+    reps = cluster_texts([a, b, x])
+    assert reps[1] == 0
+    assert reps[2] != 0
+
+
+def test_token_is_shared_only_inside_its_clause() -> None:
+    # 全|不 occurs in the other text ("安全|不少"), but not next to 建议: 不建议 is an edit
+    a = "我家在桥塘村|周末在停车场孩子们玩耍很不安全|不少邻居都有同感|去年冬天孩子们玩耍很不安全|不建议充电桩安装遮雨棚|老旧电池回收渠道需要畅通"
+    b = a.replace("|不建议", "|建议")
+    assert conflict(proposal(a), proposal(b)) and conflict(proposal(b), proposal(a))
+
+
+def test_parallel_steps_give_the_same_clusters(monkeypatch) -> None:
+    import sys
+
+    import liaison.analysis.cluster as cluster
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+    from analysis_data import generate
+
+    ds = generate(3000, seed=5)
+    one = cluster_texts(ds.texts, draft_texts=ds.draft_texts, workers=1)
+    monkeypatch.setattr(cluster, "_PARALLEL_MIN", 100)  # fork the halves and the component sets
+    assert cluster_texts(ds.texts, draft_texts=ds.draft_texts, workers=2) == one

@@ -30,7 +30,7 @@ import numpy as np
 from liaison.analysis.draftmask import DraftMask
 from liaison.analysis.minhash import EMPTY, NUM_PERM, _fmix64, band_keys, signatures
 from liaison.analysis.normalize import normalize_many
-from liaison.analysis.verify import THRESHOLD, Proposal, conflict, proposals
+from liaison.analysis.verify import THRESHOLD, Proposal, conflict, from_table, proposal_table, proposals
 
 __all__ = ["BANDS", "ROWS", "NearDuplicateIndex", "cluster_texts"]
 
@@ -45,6 +45,10 @@ _MEMBER_SHARED = 8
 # near-copies (one number or negation changed) are at least this alike; remark-added copies of a
 # campaign text are less alike than that to each other
 _NEAR_EQUAL = 56
+# an estimate below this many equal slots (of 64) is checked against the exact 3-gram Jaccard,
+# which must reach _EXACT (see _resolve.alike)
+_SURE = 36
+_EXACT = 0.45
 
 
 def _digest(normalized: str) -> bytes:
@@ -72,31 +76,44 @@ def _features(
     return sig, props, guard
 
 
-def _previous_in_bucket(keys: np.ndarray) -> np.ndarray:
-    """For each row and band, the latest earlier row with the same key, or -1."""
-    prev = np.full(keys.shape, -1, dtype=np.int64)
-    for b in range(keys.shape[1]):
-        col = keys[:, b]
-        order = np.argsort(col, kind="stable")
-        same = col[order][1:] == col[order][:-1]
-        prev[order[1:][same], b] = order[:-1][same]
-    return prev
+def _compact_features(texts: Sequence[str], mask: DraftMask) -> tuple[np.ndarray, str, list[tuple], np.ndarray]:
+    """(signatures, masked texts joined by newlines, proposal rows, row per text): what a worker
+    sends back — a few large objects instead of a ``Proposal`` and a string per text."""
+    masked, quoted = mask.mask_many(texts)
+    sig = signatures(masked)
+    table, index = proposal_table(masked, quoted)
+    return sig, "\n".join(masked), table, np.array(index, dtype=np.int64)
 
 
-def _first_in_bucket(keys: np.ndarray) -> np.ndarray:
-    """For each row and band, the earliest row with the same key."""
-    firsts = np.empty(keys.shape, dtype=np.int64)
+def _bucket_links(keys: np.ndarray, previous: bool = False) -> np.ndarray:
+    """For each row and band, the earliest row with the same key (or, with ``previous``, the
+    latest earlier one, -1 if none)."""
+    out = np.empty(keys.shape, dtype=np.int64)
     for b in range(keys.shape[1]):
         col = keys[:, b]
         order = np.argsort(col, kind="stable")
         sc = col[order]
         start = np.ones(len(sc), dtype=bool)
         start[1:] = sc[1:] != sc[:-1]
-        grp = np.cumsum(start) - 1
-        f = np.empty(len(col), dtype=np.int64)
-        f[order] = order[np.flatnonzero(start)][grp]
-        firsts[:, b] = f
-    return firsts
+        if previous:
+            f = np.full(len(col), -1, dtype=np.int64)
+            f[order[1:][~start[1:]]] = order[:-1][~start[1:]]
+        else:
+            grp = np.cumsum(start) - 1
+            f = np.empty(len(col), dtype=np.int64)
+            f[order] = order[np.flatnonzero(start)][grp]
+        out[:, b] = f
+    return out
+
+
+def _first_in_bucket(keys: np.ndarray) -> np.ndarray:
+    """For each row and band, the earliest row with the same key."""
+    return _bucket_links(keys)
+
+
+def _previous_in_bucket(keys: np.ndarray) -> np.ndarray:
+    """For each row and band, the latest earlier row with the same key, or -1."""
+    return _bucket_links(keys, previous=True)
 
 
 _PARALLEL_MIN = 50_000  # below this many texts a second process costs more than it saves
@@ -144,28 +161,66 @@ def cluster_texts(
     mask = DraftMask.from_texts(draft_texts)
     n = len(texts)
     w = _default_workers() if workers is None else workers
-    broken: list[str] = []
-    for part in _halves(lambda a, b: normalize_many(texts[a:b], breaks=True), n, w):
-        broken.extend(part)  # type: ignore[arg-type]
-    first: dict[str, int] = {}
-    exact_of = np.empty(n, dtype=np.int64)
-    uniq: list[int] = []
-    setdefault = first.setdefault
-    for i, t in enumerate(broken):
-        j = setdefault(t.replace("|", ""), i)
-        exact_of[i] = j
-        if j == i:
-            uniq.append(i)
-    norm_u = list(first)  # insertion order = order of first occurrence = uniq
-    del first
-    broken_u = [broken[i] for i in uniq]
-    del broken
-    u_pos = np.array(uniq, dtype=np.int64)
+    # each half is normalised and reduced to its distinct texts where it runs: the worker sends
+    # back a third of the strings, and the parent's dict sees distinct texts only
+    glob: dict[str, int] = {}
+    norm_u: list[str] = []
+    broken_u: list[str] = []
+    pos_u: list[int] = []
+    exact: list[np.ndarray] = []
+    for part in _halves(lambda a, b: _normalize_part(texts, a, b), n, w):
+        plain, brk, pos, of = part  # type: ignore[misc]
+        setdefault = glob.setdefault
+        to_glob = np.empty(len(plain), dtype=np.int64)
+        for k, (t, b, p) in enumerate(zip(plain, brk, pos.tolist())):
+            gi = setdefault(t, len(norm_u))
+            to_glob[k] = gi
+            if gi == len(norm_u):
+                norm_u.append(t)
+                broken_u.append(b)
+                pos_u.append(p)
+        exact.append(to_glob[of])
+    del glob
+    u_pos = np.array(pos_u, dtype=np.int64)
     rep_u = _cluster_unique(norm_u, mask, broken_u, workers=w)
-    rep_pos = u_pos[rep_u]  # representative position for each unique text
-    u_index = np.full(n, -1, dtype=np.int64)
-    u_index[u_pos] = np.arange(len(u_pos))
-    return rep_pos[u_index[exact_of]].tolist()
+    rep_pos = u_pos[rep_u]  # representative position for each distinct text
+    return rep_pos[np.concatenate(exact)].tolist() if exact else []
+
+
+def _normalize_part(
+    texts: Sequence[str], a: int, b: int
+) -> tuple[list[str], list[str], np.ndarray, np.ndarray]:
+    """Normalise ``texts[a:b]``: (distinct plain texts, their clause-broken forms, the position of
+    each one's first occurrence, and for every text the index of its distinct text)."""
+    broken = normalize_many(texts[a:b], breaks=True)
+    first: dict[str, int] = {}
+    setdefault = first.setdefault
+    of = np.fromiter((setdefault(t.replace("|", ""), len(first)) for t in broken), dtype=np.int64, count=len(broken))
+    if len(of):
+        top = np.maximum.accumulate(of)
+        new = np.empty(len(of), dtype=bool)
+        new[0] = True
+        new[1:] = top[1:] > top[:-1]
+        at = np.flatnonzero(new)
+    else:
+        at = np.zeros(0, dtype=np.int64)
+    return list(first), [broken[i] for i in at.tolist()], at + a, of
+
+
+def _row_pairs(cands: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(row, candidate) of every distinct candidate ≥ 0 per row, ordered by row then candidate.
+
+    Sorting each short row beats ``np.unique`` over all row·m + candidate codes (a hash of
+    ten million values at a million opinions, ~2 s a call).
+    """
+    c = np.sort(cands, axis=1)
+    keep = c >= 0
+    keep[:, 1:] &= c[:, 1:] != c[:, :-1]
+    return np.nonzero(keep)[0], c[keep]
+
+
+def _grams(t: str) -> set[str]:
+    return {t[i : i + 3] for i in range(len(t) - 2)} if len(t) >= 3 else {t}
 
 
 def _cluster_unique(
@@ -176,12 +231,22 @@ def _cluster_unique(
     rep = np.arange(n, dtype=np.int64)
     if n == 0:
         return rep
-    parts = _halves(
-        lambda a, b: _features(texts[a:b], mask, None if broken is None else broken[a:b]), n, workers
-    )
+    parts = _halves(lambda a, b: _compact_features(texts[a:b], mask), n, workers)
+    src = broken if broken is not None else texts
     sig = np.concatenate([p[0] for p in parts])  # type: ignore[index]
-    props = [x for p in parts for x in p[1]]  # type: ignore[index]
-    guard = np.concatenate([p[2] for p in parts])  # type: ignore[index]
+    masked_all: list[str] = []
+    props: list[Proposal] = []
+    fps: list[int] = []
+    for part in parts:
+        _, joined, table, index = part  # type: ignore[misc]
+        start = len(masked_all)
+        masked_all.extend(joined.split("\n") if index.size else [])
+        rows = [from_table(row, "") for row in table]  # one template per distinct row
+        for j, k in enumerate(index.tolist()):
+            t = rows[k]
+            props.append(Proposal(t.numbers, t.negations, t.supports, t.quoted, src[start + j], _bag=t._bag, _fp=t._fp))
+        fps.extend(row[4] for row in (table[k] for k in index.tolist()))
+    guard = np.array(fps, dtype=np.uint64)
     del parts
     has = sig[:, 0] != EMPTY
     idx = np.flatnonzero(has)
@@ -189,99 +254,221 @@ def _cluster_unique(
         return rep
     s = sig[idx]
     g = guard[idx]
-    pr = [props[i] for i in idx.tolist()]
+    il = idx.tolist()
+    pr = [props[i] for i in il]
+    masked = [masked_all[i] for i in il]
+    del props, masked_all
     m = len(idx)
+    local = np.arange(m)
     # candidates: the earliest member of each bucket, among texts with the same fingerprint
     # (the common case) and among all texts (numbers or negations added, not changed)
-    firsts = np.concatenate([_first_in_bucket(_keys(s, g)), _first_in_bucket(_keys(s))], axis=1)
-    local = np.arange(m)
-    cc = np.where(firsts < local[:, None], firsts, -1).reshape(-1)
-    ii = np.repeat(local, firsts.shape[1])
-    ok = cc >= 0
-    pair = np.unique(ii[ok] * m + cc[ok])
-    pi, pc = pair // m, pair % m
-    good = np.zeros(len(pair), dtype=bool)
+    plain = band_keys(s, BANDS, ROWS)
+    with np.errstate(over="ignore"):
+        mixed = _fmix64(plain ^ (g.astype(np.uint64)[:, None] * np.uint64(0xD6E8FEB86659FD93)))
+    firsts = np.concatenate([_first_in_bucket(mixed), _first_in_bucket(plain)], axis=1)
+    del mixed
+    pi, pc = _row_pairs(np.where(firsts < local[:, None], firsts, -1))
+    del firsts
+    eq = np.empty(len(pi), dtype=np.int16)
     step = 1 << 16
-    for a in range(0, len(pair), step):
+    for a in range(0, len(pi), step):
         x, y = pi[a : a + step], pc[a : a + step]
-        good[a : a + step] = np.count_nonzero(s[x] == s[y], axis=1) >= _MIN_EQUAL
-    pi, pc = pi[good], pc[good]
+        eq[a : a + step] = np.count_nonzero(s[x] == s[y], axis=1)
+    good = eq >= _MIN_EQUAL
+    pi, pc, eq = pi[good], pc[good], eq[good]
     gl = g.tolist()
     # near neighbours: for each band, the latest earlier text with the same key; the similar ones of
     # another fingerprint are checked when a text joins a cluster they belong to (a member that has
     # the representative's fingerprint is not in ``members``, but its near-copy with one number or
     # negation changed finds it here)
-    plain = _keys(s)
     prev = _previous_in_bucket(plain)
     del plain
-    nc = prev.reshape(-1)
-    ni = np.repeat(local, prev.shape[1])
-    ok = nc >= 0
-    npair = np.unique(ni[ok] * m + nc[ok])
-    ni, nc = npair // m, npair % m
+    ni, nc = _row_pairs(prev)
+    del prev
     keep = g[ni] != g[nc]
     ni, nc = ni[keep], nc[keep]
-    if len(ni):
-        keep = np.count_nonzero(s[ni] == s[nc], axis=1) >= _NEAR_EQUAL
-        ni, nc = ni[keep], nc[keep]
+    keep = np.empty(len(ni), dtype=bool)
+    for a in range(0, len(ni), step):  # in slices: fresh gigabyte temporaries cost more in page faults
+        x, y = ni[a : a + step], nc[a : a + step]
+        keep[a : a + step] = np.count_nonzero(s[x] == s[y], axis=1) >= _NEAR_EQUAL
+    ni, nc = ni[keep], nc[keep]
     near: dict[int, list[int]] = {}
     for x, y in zip(ni.tolist(), nc.tolist()):
         near.setdefault(x, []).append(y)
-    # per cluster, the first member of each distinct fingerprint (the representative's own included):
-    # a newcomer must not conflict with any of them, so two halves of a close-but-different pair
-    # never meet in a third opinion's cluster, whatever the order of arrival
-    members: dict[int, dict[int, int]] = {}
-    # (newcomer fingerprint, member) → conflict: copies with the same remark structure repeat a lot
-    verdict: dict[tuple[int, int], bool] = {}
+    lrl = np.arange(m, dtype=np.int64)
+    if workers >= 2 and m >= _PARALLEL_MIN and "fork" in multiprocessing.get_all_start_methods():
+        # texts that share no verified candidate or near link never look at each other's clusters:
+        # the pass runs on two sets of connected components at once, with the same result
+        second = _split_components(m, np.concatenate([pi, ni]), np.concatenate([pc, nc]))
+        in2 = second[pi]
+        lo, hi = _both(
+            lambda: _resolve(m, s, gl, pr, masked, pi[~in2], pc[~in2], eq[~in2], near),
+            lambda: _resolve(m, s, gl, pr, masked, pi[in2], pc[in2], eq[in2], near),
+        )
+        lrl = np.where(second, hi, lo)  # type: ignore[call-overload]
+    elif len(pi):
+        lrl = _resolve(m, s, gl, pr, masked, pi, pc, eq, near)
+    rep[idx] = idx[lrl]
+    return rep
 
-    def joins(it: int, r: int, sim_known: bool) -> bool:
-        if not sim_known and np.count_nonzero(s[it] == s[r]) < _MIN_EQUAL:
+
+def _components(m: int, u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """Connected-component label (its smallest member) of each of ``m`` nodes joined by edges u–v."""
+    label = np.arange(m, dtype=np.int64)
+    if len(u) == 0:
+        return label
+    while True:
+        lu, lv = label[u], label[v]
+        low = np.minimum(lu, lv)
+        before = label.copy()
+        np.minimum.at(label, lu, low)
+        np.minimum.at(label, lv, low)
+        while True:  # pointer jumping: every node straight to its root
+            nxt = label[label]
+            if np.array_equal(nxt, label):
+                break
+            label = nxt
+        if np.array_equal(label, before):
+            return label
+
+
+def _split_components(m: int, u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """A boolean mask: the nodes of about half the texts, whole components only (largest first)."""
+    label = _components(m, u, v)
+    roots, size = np.unique(label, return_counts=True)
+    order = np.argsort(-size, kind="stable")
+    pick = np.zeros(len(roots), dtype=bool)
+    load = [0, 0]
+    for k, sz in zip(order.tolist(), size[order].tolist()):
+        side = 0 if load[0] <= load[1] else 1
+        load[side] += sz
+        pick[k] = side == 1
+    return pick[np.searchsorted(roots, label)]
+
+
+def _both(first: Callable[[], object], second: Callable[[], object]) -> tuple[object, object]:
+    """``(first(), second())`` with ``second`` in a forked process (inputs inherited, not pickled)."""
+    global _JOB
+    _JOB = lambda a, b: second()  # noqa: E731
+    try:
+        with multiprocessing.get_context("fork").Pool(1) as pool:
+            other = pool.apply_async(_run_job, (0, 0))
+            mine = first()
+            return mine, other.get()
+    finally:
+        _JOB = None
+
+
+def _resolve(
+    m: int,
+    s: np.ndarray,
+    gl: list[int],
+    pr: list[Proposal],
+    masked: list[str],
+    pi: np.ndarray,
+    pc: np.ndarray,
+    eq: np.ndarray,
+    near: dict[int, list[int]],
+) -> np.ndarray:
+    """The ordered pass: each text joins the earliest candidate cluster it verifies against.
+
+    Per cluster, the first member of each distinct fingerprint (the representative's own
+    included) is kept: a newcomer must not conflict with any of them that it is similar to, so
+    two halves of a close-but-different pair never meet in a third opinion's cluster, whatever
+    the order of arrival. What a newcomer of fingerprint ``f`` has to look at in cluster ``r``
+    is kept per ``(f, r)`` and brought up to date with the members added since (campaign
+    clusters collect hundreds of remark fingerprints; walking them all for every copy made the
+    pass grow faster than the input).
+    """
+    # members[r]: [(fingerprint, member)], the first member of each fingerprint, in order of arrival
+    members: dict[int, list[tuple[int, int]]] = {}
+    member_fps: dict[int, set[int]] = {}
+    # (f, r) → [members looked at, members to test for similarity (verdict unknown or conflict)]
+    todo: dict[tuple[int, int], list] = {}
+    strict: dict[tuple[int, int], bool] = {}  # (newcomer fingerprint, member ≠ representative) → conflict
+    grams: dict[int, set[str]] = {}
+    lrl = list(range(m))
+
+    def gram_set(i: int) -> set[str]:
+        gs = grams.get(i)
+        if gs is None:
+            gs = grams[i] = _grams(masked[i])
+        return gs
+
+    def alike(it: int, r: int, e: int | None) -> bool:
+        if e is None:
+            e = int(np.count_nonzero(s[it] == s[r]))
+        if e < _MIN_EQUAL:
+            return False
+        if e >= _SURE:
+            return True
+        # a borderline estimate: 64 slots err by ±0.06, and at a million opinions many pairs of
+        # different opinions at a true 0.3–0.4 are estimated at 0.4+; the exact 3-gram Jaccard decides
+        ga, gb = gram_set(it), gram_set(r)
+        inter = len(ga & gb)
+        return inter >= _EXACT * (len(ga) + len(gb) - inter)
+
+    def joins(it: int, r: int, e: int | None) -> bool:
+        if not alike(it, r, e):
             return False
         f = gl[it]
-        mem = members.get(r)
-        if mem is None:
-            mem = {gl[r]: r}
-        for fj, j in mem.items():
-            if fj == f:
-                continue  # same numbers and negations as a member: no conflict
-            c = verdict.get((f, j))
-            if c is None:
-                if j != r and np.count_nonzero(s[it] == s[j]) < _MIN_EQUAL:
-                    continue  # not alike enough for their numbers and negations to be compared
-                c = verdict[(f, j)] = conflict(pr[it], pr[j], 3 if j == r else _MEMBER_SHARED)
-            if c:
+        if f != gl[r]:
+            if conflict(pr[it], pr[r]):
                 return False
+        mem = members.get(r)
+        if mem:
+            state = todo.get((f, r))
+            if state is None:
+                state = todo[(f, r)] = [0, []]
+            pending: list[int] = state[1]
+            for fj, j in mem[state[0] :]:
+                if fj != f and strict.get((f, j)) is not False:
+                    pending.append(j)
+            state[0] = len(mem)
+            if pending:
+                close = np.count_nonzero(s[pending] == s[it], axis=1) >= _MIN_EQUAL
+                if close.any():
+                    for k in np.flatnonzero(close).tolist():
+                        j = pending[k]
+                        c = strict.get((f, j))
+                        if c is None:
+                            c = strict[(f, j)] = conflict(pr[it], pr[j], _MEMBER_SHARED)
+                        if c:
+                            return False
+                    # the similar ones agree for good: look at them no more
+                    state[1] = [j for j in pending if strict.get((f, j)) is not False]
         for j in near.get(it, ()):
             if lrl[j] == r:
-                c = verdict.get((f, j))
+                c = strict.get((f, j))
                 if c is None:
-                    c = verdict[(f, j)] = conflict(pr[it], pr[j], _MEMBER_SHARED)
+                    c = strict[(f, j)] = conflict(pr[it], pr[j], _MEMBER_SHARED)
                 if c:
                     return False
-        if f not in mem:
-            mem[f] = it
-            members[r] = mem
+        fps = member_fps.get(r)
+        if fps is None:
+            fps = member_fps[r] = {gl[r]}
+        if f not in fps:
+            fps.add(f)
+            members.setdefault(r, []).append((f, it))
         return True
 
-    # sequential resolution: join the earliest similar candidate that is a representative (or
-    # whose representative is similar too) and whose proposal conflicts with none of its members'
-    lrl = list(range(m))
     if len(pi):
         starts = np.flatnonzero(np.r_[True, pi[1:] != pi[:-1]])
         ends = np.r_[starts[1:], len(pi)]
         pcl = pc.tolist()
+        eql = eq.tolist()
         for it, a, e in zip(pi[starts].tolist(), starts.tolist(), ends.tolist()):
             tried: set[int] = set()
-            for c in pcl[a:e]:
+            for k in range(a, e):
+                c = pcl[k]
                 r = lrl[c]
                 if r in tried:
                     continue
                 tried.add(r)
-                if joins(it, r, r == c):
+                if joins(it, r, eql[k] if r == c else None):
                     lrl[it] = r
                     break
-    rep[idx] = idx[np.array(lrl, dtype=np.int64)]
-    return rep
+    return np.array(lrl, dtype=np.int64)
 
 
 class NearDuplicateIndex:

@@ -235,8 +235,22 @@ def _drop(lines: list[str], breaks: bool = False) -> list[str]:
         codes = codes.copy()
         codes[br] = 0x7C
         k |= br
-        out = _EDGE_BREAKS_RE.sub("", _BREAKS_RE.sub("|", _text(codes[k])))
-        return out.split("\n")
+        c = codes[k]
+        # runs of breaks become one, and a break at either end of a text goes (numpy, not two
+        # regex passes over the joined text: ``_BREAKS_RE`` then ``_EDGE_BREAKS_RE``)
+        bar = c == 0x7C
+        keep2 = ~bar
+        keep2[1:] |= bar[1:] & ~bar[:-1]
+        c = c[keep2]
+        bar = c == 0x7C
+        edge = np.zeros(len(c), dtype=bool)
+        if len(c):
+            nl = c == 0x0A
+            edge[0] = True
+            edge[-1] = True
+            edge[1:] |= nl[:-1]
+            edge[:-1] |= nl[1:]
+        return _text(c[~(bar & edge)]).split("\n")
     return _text(codes[k]).split("\n")
 
 

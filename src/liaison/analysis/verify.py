@@ -122,6 +122,12 @@ class Proposal:
     _grams: frozenset[str] | None = field(default=None, compare=False, repr=False)
     _toks: tuple | None = field(default=None, compare=False, repr=False)
     _bag: tuple | None = field(default=None, compare=False, repr=False)
+    _fp: int | None = field(default=None, compare=False, repr=False)
+
+    def __reduce__(self) -> tuple:
+        # to and from the forked worker as a plain tuple: the dataclass default pickles through
+        # ``dataclasses.fields()`` for every object (a tenth of the worker's time at a million)
+        return (Proposal, (self.numbers, self.negations, self.supports, self.quoted, self.text, None, None, self._bag, self._fp))
 
     def grams(self) -> frozenset[str]:
         """Character 3-grams of ``text`` (cached)."""
@@ -160,14 +166,25 @@ class Proposal:
         return b
 
     def fingerprint(self) -> int:
-        raw = (
-            "|".join(f"{c}:{v}" for c, v in self.numbers)
-            + "#N"
-            + "|".join(f"{w}:{t}" for w, t in self.negations)
-            + f"#P{self.supports}#Q"
-            + ",".join(map(str, self.quoted))
-        )
-        return int.from_bytes(hashlib.blake2b(raw.encode("utf-8"), digest_size=8).digest(), "little")
+        """64-bit hash of numbers, negations, supports and quoted articles (cached)."""
+        fp = self._fp
+        if fp is None:
+            fp = _fingerprint(self.numbers, self.negations, self.supports, self.quoted)
+            object.__setattr__(self, "_fp", fp)
+        return fp
+
+
+def _fingerprint(
+    numbers: tuple[tuple[str, str], ...], negations: tuple[tuple[str, str], ...], supports: int, quoted: tuple[int, ...]
+) -> int:
+    raw = (
+        "|".join(f"{c}:{v}" for c, v in numbers)
+        + "#N"
+        + "|".join(f"{w}:{t}" for w, t in negations)
+        + f"#P{supports}#Q"
+        + ",".join(map(str, quoted))
+    )
+    return int.from_bytes(hashlib.blake2b(raw.encode("utf-8"), digest_size=8).digest(), "little")
 
 
 def _proposal(tokens: list[tuple[str, ...]], quoted: frozenset[int] | set[int], text: str) -> Proposal:
@@ -215,7 +232,49 @@ def proposals(
         else:
             cur.append(tok)
     src = texts if texts is not None else masked
-    return [_proposal(per[j], quoted[j] if quoted is not None else frozenset(), src[j]) for j in range(n)]
+    table, index = proposal_table(masked, quoted)
+    return [from_table(table[k], src[j]) for j, k in enumerate(index)]
+
+
+def proposal_table(
+    masked: Sequence[str], quoted: Sequence[frozenset[int]] | None = None
+) -> tuple[list[tuple], list[int]]:
+    """What ``proposals`` computes, as (distinct rows, row index per text), without the texts.
+
+    Campaign copies repeat the same tokens: numbers, negations and fingerprint are built once per
+    token list. The compact form is what the forked worker of ``cluster_texts`` sends back (the
+    parent has the texts already); :func:`from_table` makes a ``Proposal`` of a row and a text.
+    """
+    n = len(masked)
+    if n == 0:
+        return [], []
+    per: list[list[tuple[str, ...]]] = [[] for _ in range(n)]
+    i = 0
+    cur = per[0]
+    for tok in _TOKEN.findall("\n".join(masked)):
+        if tok[0]:
+            i += 1
+            cur = per[i]
+        else:
+            cur.append(tok)
+    memo: dict[tuple, int] = {}
+    table: list[tuple] = []
+    index: list[int] = []
+    empty: frozenset[int] = frozenset()
+    for j in range(n):
+        q = quoted[j] if quoted is not None else empty
+        key = (tuple(per[j]), q)
+        k = memo.get(key)
+        if k is None:
+            p = _proposal(per[j], q, "")
+            k = memo[key] = len(table)
+            table.append((p.numbers, p.negations, p.supports, p.quoted, p.fingerprint(), p.bag()))
+        index.append(k)
+    return table, index
+
+
+def from_table(row: tuple, text: str) -> Proposal:
+    return Proposal(row[0], row[1], row[2], row[3], text, _bag=row[5], _fp=row[4])
 
 
 def fingerprints(masked: Sequence[str], quoted: Sequence[frozenset[int]] | None = None) -> list[int]:
@@ -280,12 +339,29 @@ def _edits(a: Proposal, other: str, min_shared: int = 3) -> Counter[str]:
             memo[p] = c
         return c
 
+    def own(p: int) -> bool:
+        # a token is shared only through 3-grams inside its clause: "全|不" met by chance in
+        # another clause of the other text ("安全|不少") made 不 of "安全|不建议" look shared
+        for i in (p - 2, p - 1, p):
+            if 0 <= i <= last:
+                gram = x[i : i + 3]
+                if "|" not in gram and gram in other:
+                    return True
+        return False
+
+    test = cov if strict else own
     for st, en, kind in toks:
-        if all(cov(p) for p in range(st, en)):
+        shared = True
+        for p in range(st, en):
+            if not test(p):
+                shared = False
+                break
+        if shared:
             continue
         # uncovered characters between the token and the shared text next to it
         lo = st
-        while lo > 0 and x[lo - 1] != "|" and not cov(lo - 1):
+        stop = st - _LEFT - 1  # further left changes nothing: the token is then not attached
+        while lo > 0 and lo > stop and x[lo - 1] != "|" and not cov(lo - 1):
             lo -= 1
         left = st - lo
         if left > _LEFT:  # not attached on the left: the tail of an added remark
@@ -303,7 +379,7 @@ def _edits(a: Proposal, other: str, min_shared: int = 3) -> Counter[str]:
             right = hi - en
             target = x[hi : hi + 2]
         else:  # the text ends in this difference: an edit only if the whole difference is short
-            right = 0 if hi - lo <= _ATTACHED + 4 else n
+            right = 0 if hi - lo <= (_ATTACHED + 2 if strict else _ATTACHED + 4) else n
             target = "$"
         if kind[0] == "#":
             if right > _LEFT:
@@ -335,9 +411,11 @@ def conflict(a: Proposal, b: Proposal, min_shared: int = 3) -> bool:
 
 def _tokens_within(b: Proposal, a: Proposal) -> bool:
     """Every number and negation of b also occurs in a (as values, ignoring position)."""
+    if b.supports > a.supports:
+        return False
     an, ag = a.bag()
     bn, bg = b.bag()
-    return not (bn - an) and not (bg - ag) and b.supports <= a.supports
+    return all(an.get(k, 0) >= v for k, v in bn.items()) and all(ag.get(k, 0) >= v for k, v in bg.items())
 
 
 def compatible(a: Proposal, b: Proposal) -> bool:
