@@ -174,8 +174,8 @@ def clean_opinion(raw: OpinionInput, occupations: tuple[str, ...] | list[str] = 
     suggestion = _limit(_clean(raw.suggestion), MAX_TEXT, "suggestion", N_("修改建议"))
     reason = _limit(_clean(raw.reason), MAX_TEXT, "reason", N_("理由"))
     if raw.channel not in _CHANNELS:
-        raise Invalid(_("渠道 %(channel)s 无效，可选：%(choices)s") % {"channel": repr(raw.channel), "choices": ", ".join(Channel)},
-                      field="channel")
+        raise Invalid(_("渠道 %(channel)s 无效，可选：%(choices)s")
+                      % {"channel": repr(raw.channel), "choices": ", ".join(Channel)}, field="channel")
     if raw.article is not None and raw.article < 1:
         raise Invalid(_("条文序号必须是正整数；总体意见请不填条文"), field="article")
     return OpinionInput(
