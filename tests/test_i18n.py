@@ -306,3 +306,26 @@ async def test_cluster_review_pages_follow_the_locale(client: httpx.AsyncClient,
     bad = await client.post(f"/staff/clusters/{cluster}/members/{first}/move",
                             data={"target": "abc", "_csrf_token": csrf(client)})
     assert bad.status_code == 422 and "Enter the target group number" in bad.text and "目标归并组" not in bad.text
+
+
+@pytest.mark.db
+async def test_opinion_refusals_follow_the_locale(client: httpx.AsyncClient) -> None:
+    """An empty public comment is refused in the visitor's language, naming the field (form and API)."""
+    slug = await published_draft()
+    await client.get(f"/drafts/{slug}/comment")  # sets the CSRF cookie
+    empty = {"text": "  ", "_csrf_token": csrf(client)}
+    chinese = await client.post(f"/drafts/{slug}/comment", data=empty)
+    assert chinese.status_code == 422 and "意见内容不能为空，请写下您的意见" in chinese.text
+
+    client.cookies.set("liaison_lang", "en")
+    english = await client.post(f"/drafts/{slug}/comment", data=empty)
+    assert english.status_code == 422
+    assert "The opinion text cannot be empty; please write down your opinion" in english.text
+    assert 'id="text" name="text"' in english.text and 'aria-invalid="true"' in english.text
+    assert "意见内容不能为空" not in english.text
+
+    api = await client.post(f"/api/v1/drafts/{slug}/opinions", json={"text": " "})
+    assert api.status_code == 422
+    error = api.json()["error"]
+    assert error["field"] == "text"
+    assert error["message"] == "The opinion text cannot be empty; please write down your opinion"

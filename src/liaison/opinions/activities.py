@@ -17,6 +17,7 @@ from liaison.accounts.services import CurrentUser
 from liaison.audit import service as audit
 from liaison.core.errors import Forbidden, Invalid, NotFound, TooLarge
 from liaison.db import transaction
+from liaison.i18n import N_, Labels, _
 from liaison.drafts import service as drafts
 from liaison.network.service import office_of_user
 from liaison.network.tables import Office
@@ -24,13 +25,13 @@ from liaison.opinions.tables import Activity, Opinion
 
 __all__ = ["ACTIVITY_KINDS", "ActivityInput", "create_activity", "get_activity", "list_activities", "minutes_file"]
 
-ACTIVITY_KINDS: dict[str, str] = {
-    "symposium": "座谈会",
-    "visit": "走访",
-    "questionnaire": "问卷调查",
-    "hotline": "电话热线",
-    "letter": "来信",
-}
+ACTIVITY_KINDS: Labels[str] = Labels({
+    "symposium": N_("座谈会"),
+    "visit": N_("走访"),
+    "questionnaire": N_("问卷调查"),
+    "hotline": N_("电话热线"),
+    "letter": N_("来信"),
+})
 #: The opinion channel an activity's entries get by default.
 KIND_CHANNEL = {"symposium": "symposium", "visit": "visit", "questionnaire": "questionnaire",
                 "hotline": "hotline", "letter": "letter"}
@@ -66,32 +67,35 @@ async def create_activity(
     if actor.role not in (Role.ADMIN, Role.OFFICER):
         own = await office_of_user(actor.id)
         if own is None:
-            raise Forbidden("您的账号还没有分配联络室，请联系联络站")
+            raise Forbidden(_("您的账号还没有分配联络室，请联系联络站"))
         if office not in (None, own):
-            raise Forbidden("只能登记本联络室的活动", field="office")
+            raise Forbidden(_("只能登记本联络室的活动"), field="office")
         office = own
     if office is None:
-        raise Invalid("请选择举办活动的联络室", field="office")
+        raise Invalid(_("请选择举办活动的联络室"), field="office")
     if not await Office.exists().where(Office.id == office).run():
-        raise Invalid(f"联络室 {office} 不存在", field="office")
+        raise Invalid(_("联络室 %(id)s 不存在") % {"id": office}, field="office")
     if data.kind not in ACTIVITY_KINDS:
-        raise Invalid(f"活动类型请从以下选择：{'、'.join(ACTIVITY_KINDS.values())}", field="kind")
+        raise Invalid(_("活动类型请从以下选择：%(choices)s") % {"choices": _("、").join(ACTIVITY_KINDS.values())},
+                      field="kind")
     try:
         held_on = date.fromisoformat(data.held_on.strip())
     except ValueError:
-        raise Invalid("活动日期格式应为 2026-12-31", field="held_on") from None
+        raise Invalid(_("活动日期格式应为 2026-12-31"), field="held_on") from None
     attendees_text = (data.attendees or "0").strip()
     if not attendees_text.isdigit() or int(attendees_text) > 1_000_000:
-        raise Invalid("参加人数应为 0 或正整数", field="attendees")
+        raise Invalid(_("参加人数应为 0 或正整数"), field="attendees")
     stored_name, stored_path = "", ""
     if minutes is not None and minutes[0]:
         name, content = minutes
         suffix = Path(name).suffix.lower()
         if suffix not in MINUTES_SUFFIXES:
-            raise Invalid(f"纪要文件类型不支持（{suffix or '无扩展名'}）；可上传 {'、'.join(sorted(MINUTES_SUFFIXES))}",
+            raise Invalid(_("纪要文件类型不支持（%(suffix)s）；可上传 %(choices)s")
+                          % {"suffix": suffix or _("无扩展名"), "choices": _("、").join(sorted(MINUTES_SUFFIXES))},
                           field="minutes")
         if len(content) > MAX_MINUTES_BYTES:
-            raise TooLarge(f"纪要文件不能超过 {MAX_MINUTES_BYTES // 1024 // 1024} MiB", field="minutes")
+            raise TooLarge(_("纪要文件不能超过 %(size)s MiB") % {"size": MAX_MINUTES_BYTES // 1024 // 1024},
+                           field="minutes")
         folder = data_dir / "minutes"
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"{secrets.token_hex(16)}{suffix}"
@@ -137,7 +141,7 @@ async def get_activity(activity_id: int) -> dict[str, Any]:
         *Activity.all_columns(), Activity.office.name, Activity.draft.slug, Activity.draft.title
     ).where(Activity.id == activity_id).first().run()
     if row is None:
-        raise NotFound(f"征询活动 {activity_id} 不存在", field="activity")
+        raise NotFound(_("征询活动 %(id)s 不存在") % {"id": activity_id}, field="activity")
     return {**row, "kind_label": ACTIVITY_KINDS.get(row["kind"], row["kind"])}
 
 
@@ -145,10 +149,10 @@ async def minutes_file(activity_id: int, actor: CurrentUser) -> tuple[Path, str]
     """The stored minutes of an activity, for staff of that office or the station."""
     row = await get_activity(activity_id)
     if actor.role not in (Role.ADMIN, Role.OFFICER) and await office_of_user(actor.id) != row["office"]:
-        raise Forbidden("只能查看本联络室的活动纪要")
+        raise Forbidden(_("只能查看本联络室的活动纪要"))
     if not row["minutes_path"]:
-        raise NotFound("这次活动没有上传纪要", field="minutes")
+        raise NotFound(_("这次活动没有上传纪要"), field="minutes")
     path = Path(row["minutes_path"])
     if not path.is_file():
-        raise NotFound("纪要文件已不存在", field="minutes")
+        raise NotFound(_("纪要文件已不存在"), field="minutes")
     return path, row["minutes_name"]

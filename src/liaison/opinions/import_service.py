@@ -36,6 +36,7 @@ from liaison import db
 from liaison.db import transaction
 from liaison.drafts import service as drafts
 from liaison.drafts.window import PHASE_LABELS, Phase
+from liaison.i18n import _, ngettext
 from liaison.network.tables import Office, Volunteer
 from liaison.opinions import service as opinions
 from liaison.opinions.importing import (
@@ -126,16 +127,16 @@ async def _scope(staff: CurrentUser | None) -> int | None:
     if staff.role is Role.OFFICE_STAFF:
         office = await opinions.user_office(staff.id)
         if office is None:
-            raise Forbidden("您的账号还没有分配联络室，不能导入意见，请联系联络站")
+            raise Forbidden(_("您的账号还没有分配联络室，不能导入意见，请联系联络站"))
         return office
-    raise Forbidden("信息员不能批量导入意见；请把收集到的意见交联络室或联络站工作人员导入")
+    raise Forbidden(_("信息员不能批量导入意见；请把收集到的意见交联络室或联络站工作人员导入"))
 
 
 async def _draft(slug: str) -> drafts.DraftView:
     draft = await drafts.get_draft(slug, public=False)
     if draft.phase not in IMPORT_PHASES:
-        raise Conflict(f"《{draft.title}》当前{PHASE_LABELS[draft.phase]}，不能导入意见"
-                       "（征求意见期间和截止以后可以导入）", field="draft")
+        raise Conflict(_("《%(title)s》当前%(phase)s，不能导入意见（征求意见期间和截止以后可以导入）")
+                       % {"title": draft.title, "phase": PHASE_LABELS[draft.phase]}, field="draft")
     return draft
 
 
@@ -173,9 +174,9 @@ async def _default_office(directory: _Directory, name: str | None, scope: int | 
         return scope
     office = directory.office(name.strip())
     if office is None:
-        raise NotFound(f"没有联络室“{name}”（请填写联络室全称或编号）", field="office")
+        raise NotFound(_("没有联络室“%(name)s”（请填写联络室全称或编号）") % {"name": name}, field="office")
     if scope is not None and office != scope:
-        raise Forbidden("只能导入本联络室的意见", field="office")
+        raise Forbidden(_("只能导入本联络室的意见"), field="office")
     return office
 
 
@@ -193,18 +194,18 @@ def _resolve(plan: ImportPlan, directory: _Directory, default_office: int | None
         if row.office:
             office = directory.office(row.office)
             if office is None:
-                problem("office", f"没有联络室“{row.office}”")
+                problem("office", _("没有联络室“%(name)s”") % {"name": row.office})
         activity: int | None = None
         kind = ""
         if row.activity:
             item = directory.activities.get(int(row.activity))
             if item is None:
-                problem("activity", f"本草案没有编号为 {row.activity} 的征询活动")
+                problem("activity", _("本草案没有编号为 %(id)s 的征询活动") % {"id": row.activity})
             else:
                 activity, kind = item["id"], item["kind"]
                 if office is not None and office != item["office"]:
-                    problem("office", f"征询活动 {activity} 属于“{directory.office_name(item['office'])}”，"
-                                      f"与本行的联络室“{row.office}”不一致")
+                    problem("office", _("征询活动 %(id)s 属于“%(owner)s”，与本行的联络室“%(office)s”不一致")
+                            % {"id": activity, "owner": directory.office_name(item["office"]), "office": row.office})
                 office = item["office"]
         volunteer: int | None = None
         if row.volunteer:
@@ -214,18 +215,21 @@ def _resolve(plan: ImportPlan, directory: _Directory, default_office: int | None
                 candidates = directory.volunteer_by_name.get(_norm(row.volunteer), [])
             in_office = [v for v in candidates if office is None or v["office"] == office]
             if not candidates:
-                problem("volunteer", f"没有信息员“{row.volunteer}”")
+                problem("volunteer", _("没有信息员“%(name)s”") % {"name": row.volunteer})
             elif not in_office:
-                problem("volunteer", f"信息员“{row.volunteer}”不属于联络室“{directory.office_name(office)}”")
+                problem("volunteer", _("信息员“%(name)s”不属于联络室“%(office)s”")
+                        % {"name": row.volunteer, "office": directory.office_name(office)})
             elif len(in_office) > 1:
-                problem("volunteer", f"有 {len(in_office)} 位信息员叫“{row.volunteer}”，请改填信息员编号或同时填写联络室")
+                problem("volunteer", ngettext("有 %(num)s 位信息员叫“%(name)s”，请改填信息员编号或同时填写联络室",
+                                              "有 %(num)s 位信息员叫“%(name)s”，请改填信息员编号或同时填写联络室",
+                                              len(in_office)) % {"num": len(in_office), "name": row.volunteer})
             else:
                 volunteer, office = in_office[0]["id"], in_office[0]["office"]
         if office is None:
             office = default_office
         if scope is not None and office != scope and not found:
-            problem("office", f"只能导入本联络室（{directory.office_name(scope)}）的意见，"
-                              f"这一行属于“{directory.office_name(office)}”")
+            problem("office", _("只能导入本联络室（%(own)s）的意见，这一行属于“%(office)s”")
+                    % {"own": directory.office_name(scope), "office": directory.office_name(office)})
         if found:
             problems.extend(found)
             continue
@@ -321,7 +325,9 @@ async def commit_file(slug: str, filename: str, content: bytes, staff: CurrentUs
     prepared = await _prepare(slug, filename, content, staff, office)
     if prepared.problems:
         rows = len({p.row for p in prepared.problems})
-        raise Invalid(f"文件中有 {rows} 行存在问题，没有导入任何内容；请按检查报告修改后重新上传", field="file",
+        raise Invalid(ngettext("文件中有 %(num)s 行存在问题，没有导入任何内容；请按检查报告修改后重新上传",
+                               "文件中有 %(num)s 行存在问题，没有导入任何内容；请按检查报告修改后重新上传", rows)
+                      % {"num": rows}, field="file",
                       extra={"problems": len(prepared.problems)})
     who = staff.username if staff is not None else actor
     entered_by = staff.id if staff is not None else None
@@ -330,7 +336,7 @@ async def commit_file(slug: str, filename: str, content: bytes, staff: CurrentUs
         return await _store(prepared, filename, content, keys, who, entered_by)
     except Exception as exc:
         if type(exc).__name__ in ("UniqueViolationError", "IntegrityError"):
-            raise Conflict("同一批意见正在被另一次导入写入；请稍后重新检查这个文件（已导入的行不会重复）",
+            raise Conflict(_("同一批意见正在被另一次导入写入；请稍后重新检查这个文件（已导入的行不会重复）"),
                            field="file") from None
         raise
 
@@ -394,7 +400,7 @@ async def _write_postgres(connection: Any, records: list[tuple], people: list[tu
     await connection.copy_records_to_table("opinions", records=records, columns=list(_OPINION_COLUMNS))
     if not people:
         return
-    wanted = [key for key, _ in people]
+    wanted = [key for key, _person in people]
     rows = await connection.fetch('SELECT "id", "import_key" FROM "opinions" WHERE "import_key" = ANY($1::varchar[])',
                                   wanted)
     ids = {row["import_key"]: row["id"] for row in rows}

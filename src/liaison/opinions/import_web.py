@@ -28,6 +28,7 @@ from liaison.accounts.services import CurrentUser
 from liaison.config import Settings
 from liaison.core.errors import DomainError, Invalid, NotFound, TooLarge
 from liaison.drafts import service as drafts
+from liaison.i18n import _
 from liaison.opinions import import_service
 from liaison.opinions.importing import (
     COLUMNS,
@@ -92,7 +93,7 @@ def _save(settings: Settings, content: bytes, meta: dict[str, Any]) -> str:
 
 def _load(settings: Settings, token: str, slug: str, user: CurrentUser) -> tuple[bytes, dict[str, Any]]:
     """The stored upload for ``token``, if it is this user's upload for this draft."""
-    missing = NotFound("没有找到待确认的文件（可能已经导入，或超过一天已被清除），请重新上传", field="token")
+    missing = NotFound(_("没有找到待确认的文件（可能已经导入，或超过一天已被清除），请重新上传"), field="token")
     if not _TOKEN.match(token):
         raise missing
     folder = _imports_dir(settings)
@@ -158,10 +159,11 @@ async def import_check(
     draft = await drafts.get_draft(slug, public=False)
     try:
         if data.file is None or not data.file.filename:
-            raise Invalid("请选择要导入的 .xlsx 或 .csv 文件", field="file")
+            raise Invalid(_("请选择要导入的 .xlsx 或 .csv 文件"), field="file")
         content = await data.file.read(MAX_IMPORT_BYTES + 1)
         if len(content) > MAX_IMPORT_BYTES:
-            raise TooLarge(f"文件超过 {MAX_IMPORT_BYTES // 1024 // 1024} MB，请分成几个文件导入", field="file")
+            raise TooLarge(_("文件超过 %(size)s MB，请分成几个文件导入") % {"size": MAX_IMPORT_BYTES // 1024 // 1024},
+                               field="file")
         filename = _display_name(data.file.filename)
         report = await import_service.check_file(slug, filename, content, user)
     except DomainError as exc:

@@ -24,6 +24,7 @@ from liaison.drafts import service as drafts
 from liaison.drafts.numerals import article_label
 from liaison.drafts.tables import DraftArticle, DraftVersion
 from liaison.drafts.window import PHASE_LABELS, Phase
+from liaison.i18n import _
 from liaison.network.service import office_of_user as user_office
 from liaison.network.tables import Office, Volunteer
 from liaison.opinions import writer
@@ -124,12 +125,16 @@ def _window_refusal(draft: drafts.DraftView) -> Conflict:
         "comment_opens": draft.comment_opens.isoformat() if draft.comment_opens else None,
         "comment_closes": draft.comment_closes.isoformat() if draft.comment_closes else None,
     }
-    tz_note = ""
     if draft.phase is Phase.UPCOMING and draft.comment_opens:
-        tz_note = f"，将于 {draft.comment_opens.isoformat()} 开始"
+        message = _("《%(title)s》当前即将开始征求意见，将于 %(opens)s 开始，不能提交意见") % {
+            "title": draft.title, "opens": draft.comment_opens.isoformat()}
     elif draft.phase is Phase.CLOSED and draft.comment_closes:
-        tz_note = f"，已于 {draft.comment_closes.isoformat()} 截止"
-    return Conflict(f"《{draft.title}》当前{PHASE_LABELS[draft.phase]}{tz_note}，不能提交意见", field="draft", extra=extra)
+        message = _("《%(title)s》当前征求意见已结束，已于 %(closes)s 截止，不能提交意见") % {
+            "title": draft.title, "closes": draft.comment_closes.isoformat()}
+    else:
+        message = _("《%(title)s》当前%(phase)s，不能提交意见") % {
+            "title": draft.title, "phase": PHASE_LABELS[draft.phase]}
+    return Conflict(message, field="draft", extra=extra)
 
 
 async def _attribution(draft: drafts.DraftView, data: OpinionInput, staff: CurrentUser) -> Attribution:
@@ -138,35 +143,36 @@ async def _attribution(draft: drafts.DraftView, data: OpinionInput, staff: Curre
     if activity is not None:
         row = await Activity.select(Activity.draft, Activity.office).where(Activity.id == activity).first().run()
         if row is None:
-            raise Invalid(f"征询活动 {activity} 不存在", field="activity")
+            raise Invalid(_("征询活动 %(id)s 不存在") % {"id": activity}, field="activity")
         if row["draft"] != draft.id:
-            raise Invalid(f"征询活动 {activity} 不属于《{draft.title}》", field="activity")
+            raise Invalid(_("征询活动 %(id)s 不属于《%(title)s》") % {"id": activity, "title": draft.title},
+                          field="activity")
         if office is not None and office != row["office"]:
-            raise Invalid("征询活动与联络室不一致", field="office")
+            raise Invalid(_("征询活动与联络室不一致"), field="office")
         office = row["office"]
     if volunteer is not None:
         row = await Volunteer.select(Volunteer.office).where(Volunteer.id == volunteer).first().run()
         if row is None:
-            raise Invalid(f"信息员 {volunteer} 不存在", field="volunteer")
+            raise Invalid(_("信息员 %(id)s 不存在") % {"id": volunteer}, field="volunteer")
         if office is not None and office != row["office"]:
-            raise Invalid("信息员不属于该联络室", field="volunteer")
+            raise Invalid(_("信息员不属于该联络室"), field="volunteer")
         office = row["office"]
     if office is not None and not await Office.exists().where(Office.id == office).run():
-        raise Invalid(f"联络室 {office} 不存在", field="office")
+        raise Invalid(_("联络室 %(id)s 不存在") % {"id": office}, field="office")
     if staff.role in STAFF_ROLES_ALL:
         return Attribution(office, volunteer, activity)
     own_office = await user_office(staff.id)
     if staff.role is Role.VOLUNTEER:
         own = await Volunteer.select(Volunteer.id, Volunteer.office).where(Volunteer.user == staff.id).first().run()
         if own is None:
-            raise Forbidden("您的账号还没有登记为信息员，请联系联络站")
+            raise Forbidden(_("您的账号还没有登记为信息员，请联系联络站"))
         if volunteer not in (None, own["id"]):
-            raise Forbidden("信息员只能录入自己收集的意见", field="volunteer")
+            raise Forbidden(_("信息员只能录入自己收集的意见"), field="volunteer")
         volunteer, own_office = own["id"], own["office"]
     if own_office is None:
-        raise Forbidden("您的账号还没有分配联络室，请联系联络站")
+        raise Forbidden(_("您的账号还没有分配联络室，请联系联络站"))
     if office not in (None, own_office):
-        raise Forbidden("只能录入本联络室的意见", field="office")
+        raise Forbidden(_("只能录入本联络室的意见"), field="office")
     return Attribution(own_office, volunteer, activity)
 
 
@@ -191,13 +197,18 @@ async def submit_opinion(
     if staff is not None and draft.phase is Phase.UPCOMING:
         raise _window_refusal(draft)
     if staff is None and (raw.channel != Channel.ONLINE or raw.office or raw.volunteer or raw.activity):
-        raise Forbidden("只有工作人员（使用令牌或登录）才能指定渠道、联络室、信息员或征询活动", field="channel")
+        raise Forbidden(_("只有工作人员（使用令牌或登录）才能指定渠道、联络室、信息员或征询活动"), field="channel")
     data = clean_opinion(raw, occupations_for(draft))
     if data.article is not None:
         numbers = await article_numbers(draft)
         if data.article not in numbers:
-            span = f"第{numbers[0]}–{numbers[-1]}条" if numbers else "没有条文"
-            raise Invalid(f"本草案没有第 {data.article} 条（现行文本为{span}）；总体意见请不选条文", field="article")
+            if numbers:
+                message = _("本草案没有第 %(article)s 条（现行文本为第%(first)s–%(last)s条）；总体意见请不选条文") % {
+                    "article": data.article, "first": numbers[0], "last": numbers[-1]}
+            else:
+                message = _("本草案没有第 %(article)s 条（现行文本为没有条文）；总体意见请不选条文") % {
+                    "article": data.article}
+            raise Invalid(message, field="article")
     who = Attribution(None, None, None) if staff is None else await _attribution(draft, data, staff)
     stored = await writer.submit(writer.PendingOpinion(
         draft=draft.id, version=draft.current_version, article=data.article, text=data.text,
@@ -216,7 +227,7 @@ async def get_receipt(code: str) -> dict[str, Any]:
     """What the receipt page and API show: the opinion and its status, never personal data."""
     normalized = normalize_receipt(code)
     if normalized is None:
-        raise NotFound("回执码应为 8 位字母和数字（如 7KQ3-M9XD），请核对后重试", field="code")
+        raise NotFound(_("回执码应为 8 位字母和数字（如 7KQ3-M9XD），请核对后重试"), field="code")
     row = (
         await Opinion.select(
             Opinion.id, Opinion.receipt, Opinion.article, Opinion.text, Opinion.suggestion, Opinion.reason,
@@ -227,7 +238,7 @@ async def get_receipt(code: str) -> dict[str, Any]:
         .run()
     )
     if row is None:
-        raise NotFound("没有找到这个回执码，请核对后重试", field="code")
+        raise NotFound(_("没有找到这个回执码，请核对后重试"), field="code")
     has_contact = await Contributor.exists().where(Contributor.opinion == row["id"]).run()
     return {
         "receipt": row["receipt"],
@@ -251,11 +262,11 @@ async def withdraw_contact(code: str) -> bool:
     """Delete the personal details given with an opinion (the opinion text stays)."""
     normalized = normalize_receipt(code)
     if normalized is None:
-        raise NotFound("回执码无效", field="code")
+        raise NotFound(_("回执码无效"), field="code")
     async with transaction():
         row = await Opinion.select(Opinion.id).where(Opinion.receipt == normalized).first().run()
         if row is None:
-            raise NotFound("没有找到这个回执码", field="code")
+            raise NotFound(_("没有找到这个回执码"), field="code")
         from liaison.privacy.service import delete_contact_details
 
         deleted = await delete_contact_details(Contributor.opinion == row["id"])
@@ -288,7 +299,7 @@ async def list_opinions(
     """A page of a draft's opinions for staff, newest first, personal data masked unless allowed."""
     draft = await drafts.get_draft(slug, public=False)
     if full_personal and staff.role not in STAFF_ROLES_ALL:
-        raise Forbidden("只有联络站工作人员可以查看完整的个人信息", field="personal")
+        raise Forbidden(_("只有联络站工作人员可以查看完整的个人信息"), field="personal")
     conditions = [Opinion.draft == draft.id]
     scope = _visible_to(staff, await user_office(staff.id) if staff.role is Role.OFFICE_STAFF else None)
     if scope is not None:
@@ -301,7 +312,8 @@ async def list_opinions(
         conditions.append(Opinion.office == office)
     if status:
         if status not in set(Status):
-            raise Invalid(f"状态 {status!r} 无效，可选：{', '.join(Status)}", field="status")
+            raise Invalid(_("状态 %(status)s 无效，可选：%(choices)s") % {"status": repr(status), "choices": ", ".join(Status)},
+                          field="status")
         conditions.append(Opinion.status == status)
     where = conditions[0]
     for condition in conditions[1:]:
@@ -343,16 +355,16 @@ async def update_own_entry(opinion_id: int, staff: CurrentUser, data: OpinionInp
     """A volunteer (or staff member) corrects their own entry until it has been screened."""
     row = await Opinion.select().where(Opinion.id == opinion_id).first().run()
     if row is None:
-        raise NotFound(f"意见 {opinion_id} 不存在", field="id")
+        raise NotFound(_("意见 %(id)s 不存在") % {"id": opinion_id}, field="id")
     if row["entered_by"] != staff.id:
-        raise Forbidden("只能修改自己录入的意见")
+        raise Forbidden(_("只能修改自己录入的意见"))
     if row["status"] != Status.UNSCREENED:
-        raise Conflict("这条意见已经过工作人员整理，不能再修改；如需更正请联系联络站", field="status")
+        raise Conflict(_("这条意见已经过工作人员整理，不能再修改；如需更正请联系联络站"), field="status")
     slug = (await drafts_slug(row["draft"]))
     draft = await drafts.get_draft(slug, public=False)
     data = clean_opinion(data, occupations_for(draft))
     if data.article is not None and data.article not in await article_numbers(draft):
-        raise Invalid(f"本草案没有第 {data.article} 条", field="article")
+        raise Invalid(_("本草案没有第 %(article)s 条") % {"article": data.article}, field="article")
     before = {k: row[k] for k in ("article", "text", "suggestion", "reason")}
     after = {"article": data.article, "text": data.text, "suggestion": data.suggestion, "reason": data.reason}
     async with transaction():
@@ -369,20 +381,21 @@ async def drafts_slug(draft_id: int) -> str:
 
     row = await Draft.select(Draft.slug).where(Draft.id == draft_id).first().run()
     if row is None:
-        raise NotFound("草案不存在", field="draft")
+        raise NotFound(_("草案不存在"), field="draft")
     return row["slug"]
 
 
 async def screen_opinions(ids: list[int], action: str, staff: CurrentUser, *, reason: str = "") -> int:
     """Keep or set aside opinions (never delete); every change goes to the audit log."""
     if staff.role not in (Role.ADMIN, Role.OFFICER, Role.OFFICE_STAFF):
-        raise Forbidden("只有工作人员可以整理意见")
+        raise Forbidden(_("只有工作人员可以整理意见"))
     if action not in ("keep", "set_aside", "reset"):
-        raise Invalid("操作应为 keep、set_aside 或 reset", field="action")
+        raise Invalid(_("操作应为 keep、set_aside 或 reset"), field="action")
     if action == "set_aside" and reason not in SET_ASIDE_REASONS:
-        raise Invalid(f"请选择不纳入汇总的原因：{'、'.join(SET_ASIDE_REASONS.values())}", field="reason")
+        raise Invalid(_("请选择不纳入汇总的原因：%(choices)s") % {"choices": _("、").join(SET_ASIDE_REASONS.values())},
+                      field="reason")
     if not ids:
-        raise Invalid("请至少选择一条意见", field="ids")
+        raise Invalid(_("请至少选择一条意见"), field="ids")
     new_status = {"keep": Status.KEPT, "set_aside": Status.SET_ASIDE, "reset": Status.UNSCREENED}[action].value
     new_reason = reason if action == "set_aside" else ""
     office = await user_office(staff.id) if staff.role is Role.OFFICE_STAFF else None
@@ -392,10 +405,10 @@ async def screen_opinions(ids: list[int], action: str, staff: CurrentUser, *, re
             Opinion.id.is_in(ids)
         ).run()
         if len(rows) != len(set(ids)):
-            raise NotFound("有的意见不存在", field="ids")
+            raise NotFound(_("有的意见不存在"), field="ids")
         for row in rows:
             if staff.role is Role.OFFICE_STAFF and row["office"] != office:
-                raise Forbidden("只能整理本联络室的意见", field="ids")
+                raise Forbidden(_("只能整理本联络室的意见"), field="ids")
         for row in rows:
             if row["status"] == new_status and row["set_aside_reason"] == new_reason:
                 continue

@@ -18,6 +18,7 @@ from liaison.config import Settings
 from liaison.core.errors import DomainError, Forbidden, Invalid
 from liaison.drafts import service as drafts
 from liaison.drafts.window import Phase
+from liaison.i18n import _
 from liaison.network import service as network
 from liaison.opinions import activities, service
 from liaison.opinions.tables import Opinion
@@ -101,7 +102,7 @@ async def create_activity(request: Request, data: Annotated[ActivityForm, MULTIP
 
 async def _check_office_access(user: CurrentUser, office_id: int) -> None:
     if user.role not in (Role.ADMIN, Role.OFFICER) and await network.office_of(user) != office_id:
-        raise Forbidden("只能查看本联络室的活动")
+        raise Forbidden(_("只能查看本联络室的活动"))
 
 
 @get("/staff/activities/{activity_id:int}", guards=[_ANY_STAFF], include_in_schema=False)
@@ -185,7 +186,7 @@ async def entry_submit(request: Request, data: Annotated[EntryForm, FORM]) -> Te
     htmx = is_htmx(request)
     try:
         if not data.activity.isdigit():
-            raise Invalid("请先选择这条意见来自哪次征询活动", field="activity")
+            raise Invalid(_("请先选择这条意见来自哪次征询活动"), field="activity")
         activity = await activities.get_activity(int(data.activity))
         channel = activities.KIND_CHANNEL.get(activity["kind"], "other")
         await service.submit_opinion(
@@ -215,7 +216,7 @@ async def _own_entry(request: Request, opinion_id: int) -> dict[str, Any]:
     user = _user(request)
     row = await Opinion.select().where(Opinion.id == opinion_id).first().run()
     if row is None or row["entered_by"] != user.id:
-        raise Forbidden("只能修改自己录入的意见")
+        raise Forbidden(_("只能修改自己录入的意见"))
     return row
 
 
@@ -276,7 +277,7 @@ async def screening_submit(request: Request, slug: FromPath[str]) -> Redirect | 
         raw_ids = form.getall("ids") if "ids" in form else []
         ids = [int(value) for value in raw_ids if str(value).isdigit()]
         if len(ids) != len(raw_ids):
-            raise Invalid("意见编号应为数字", field="ids")
+            raise Invalid(_("意见编号应为数字"), field="ids")
         changed = await service.screen_opinions(ids, str(form.get("action", "")), _user(request),
                                                 reason=str(form.get("reason", "")))
     except DomainError as exc:

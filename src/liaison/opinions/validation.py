@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from liaison.core.errors import Invalid
-from liaison.i18n import N_, Labels
+from liaison.i18n import N_, Labels, _
 
 __all__ = [
     "CHANNEL_LABELS",
@@ -135,7 +135,8 @@ def normalize_phone(phone: str) -> str:
 
 def _limit(value: str, limit: int, field: str, label: str) -> str:
     if len(value) > limit:
-        raise Invalid(f"{label}不能超过 {limit} 个字（现有 {len(value)} 个字），请精简后再提交", field=field)
+        raise Invalid(_("%(label)s不能超过 %(limit)s 个字（现有 %(length)s 个字），请精简后再提交")
+                      % {"label": _(label), "limit": limit, "length": len(value)}, field=field)
     return value
 
 
@@ -143,22 +144,23 @@ def clean_contributor(raw: ContributorInput | None, occupations: tuple[str, ...]
     """Check optional personal details; None when none were given."""
     if raw is None:
         return None
-    name = _limit(_clean(raw.name), MAX_NAME, "contributor.name", "姓名")
-    region = _limit(_clean(raw.region), MAX_REGION, "contributor.region", "地区")
-    occupation = _limit(_clean(raw.occupation), MAX_OCCUPATION, "contributor.occupation", "职业")
+    name = _limit(_clean(raw.name), MAX_NAME, "contributor.name", N_("姓名"))
+    region = _limit(_clean(raw.region), MAX_REGION, "contributor.region", N_("地区"))
+    occupation = _limit(_clean(raw.occupation), MAX_OCCUPATION, "contributor.occupation", N_("职业"))
     phone = _clean(raw.phone)
     if phone:
         phone = normalize_phone(phone)
         if not (_MOBILE.match(phone) or _LANDLINE.match(phone)):
-            raise Invalid("电话号码格式不对：请填写 11 位手机号，或带区号的固定电话（如 010-12345678）",
+            raise Invalid(_("电话号码格式不对：请填写 11 位手机号，或带区号的固定电话（如 010-12345678）"),
                           field="contributor.phone")
     cleaned = ContributorInput(name=name, phone=phone, region=region, occupation=occupation, consent=raw.consent)
     if cleaned.is_empty:
         return None
     if occupations and occupation and occupation not in occupations:
-        raise Invalid(f"职业请从列表中选择：{'、'.join(occupations)}", field="contributor.occupation")
+        raise Invalid(_("职业请从列表中选择：%(choices)s") % {"choices": "、".join(occupations)},
+                      field="contributor.occupation")
     if not raw.consent:
-        raise Invalid("填写个人信息需要勾选同意《个人信息处理说明》；不愿提供可以留空，意见照样提交",
+        raise Invalid(_("填写个人信息需要勾选同意《个人信息处理说明》；不愿提供可以留空，意见照样提交"),
                       field="contributor.consent")
     return cleaned
 
@@ -167,14 +169,15 @@ def clean_opinion(raw: OpinionInput, occupations: tuple[str, ...] | list[str] = 
     """Validate and tidy an opinion; raises Invalid naming the field at fault."""
     text = _clean(raw.text)
     if not text:
-        raise Invalid("意见内容不能为空，请写下您的意见", field="text")
-    _limit(text, MAX_TEXT, "text", "意见内容")
-    suggestion = _limit(_clean(raw.suggestion), MAX_TEXT, "suggestion", "修改建议")
-    reason = _limit(_clean(raw.reason), MAX_TEXT, "reason", "理由")
+        raise Invalid(_("意见内容不能为空，请写下您的意见"), field="text")
+    _limit(text, MAX_TEXT, "text", N_("意见内容"))
+    suggestion = _limit(_clean(raw.suggestion), MAX_TEXT, "suggestion", N_("修改建议"))
+    reason = _limit(_clean(raw.reason), MAX_TEXT, "reason", N_("理由"))
     if raw.channel not in _CHANNELS:
-        raise Invalid(f"渠道 {raw.channel!r} 无效，可选：{', '.join(Channel)}", field="channel")
+        raise Invalid(_("渠道 %(channel)s 无效，可选：%(choices)s")
+                      % {"channel": repr(raw.channel), "choices": ", ".join(Channel)}, field="channel")
     if raw.article is not None and raw.article < 1:
-        raise Invalid("条文序号必须是正整数；总体意见请不填条文", field="article")
+        raise Invalid(_("条文序号必须是正整数；总体意见请不填条文"), field="article")
     return OpinionInput(
         text=text, article=raw.article, suggestion=suggestion, reason=reason,
         contributor=clean_contributor(raw.contributor, occupations), channel=raw.channel,

@@ -13,6 +13,7 @@ from litestar.response import Redirect, Template
 
 from liaison.core.errors import DomainError, NotFound
 from liaison.drafts import service as drafts
+from liaison.i18n import _
 from liaison.opinions import service
 from liaison.config import Settings
 from liaison.opinions.api import client_key
@@ -99,7 +100,7 @@ async def receipt_lookup(code: FromQuery[str | None] = None) -> Template | Redir
         normalized = normalize_receipt(code)
         if normalized:
             return Redirect(f"/receipts/{normalized}", status_code=303)
-        return Template("opinions/lookup.html", context={"code": code, "error": "回执码应为 8 位字母和数字，如 7KQ3-M9XD"},
+        return Template("opinions/lookup.html", context={"code": code, "error": _("回执码应为 8 位字母和数字，如 7KQ3-M9XD")},
                         status_code=422)
     return Template("opinions/lookup.html", context={"code": "", "error": None})
 
@@ -119,7 +120,7 @@ async def withdraw_contact(code: FromPath[str]) -> Redirect:
     """Delete the personal details given with an opinion, on the contributor's request."""
     normalized = normalize_receipt(code)
     if normalized is None:
-        raise NotFound("回执码无效", field="code")
+        raise NotFound(_("回执码无效"), field="code")
     await service.withdraw_contact(normalized)
     return Redirect(f"/receipts/{normalized}?withdrawn=1", status_code=303)
 
