@@ -219,18 +219,6 @@ def proposals(
     ``texts``: the same texts normalised with clause breaks (``normalize_many(…, breaks=True)``),
     kept as ``Proposal.text`` for :func:`conflict`; default ``masked``.
     """
-    n = len(masked)
-    if n == 0:
-        return []
-    per: list[list[tuple[str, ...]]] = [[] for _ in range(n)]
-    i = 0
-    cur = per[0]
-    for tok in _TOKEN.findall("\n".join(masked)):
-        if tok[0]:
-            i += 1
-            cur = per[i]
-        else:
-            cur.append(tok)
     src = texts if texts is not None else masked
     table, index = proposal_table(masked, quoted)
     return [from_table(table[k], src[j]) for j, k in enumerate(index)]
