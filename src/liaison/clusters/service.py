@@ -205,18 +205,22 @@ async def bulk_update_sizes(grown: dict[int, int]) -> None:
         await Cluster.raw("UPDATE clusters SET size = size + {} WHERE id = {}", added, cluster_id).run()
 
 
+async def _members_per_cluster(column: Any, ids: list[int]) -> dict[int, int]:
+    """Members per cluster among the rows whose ``column`` is in ``ids`` (chunked: bound-parameter limits)."""
+    counts: dict[int, int] = {}
+    for start in range(0, len(ids), 500):
+        for m in await ClusterMember.select(ClusterMember.cluster).where(column.is_in(ids[start:start + 500])).run():
+            counts[m["cluster"]] = counts.get(m["cluster"], 0) + 1
+    return counts
+
+
 async def _refresh_sizes(draft_id: int, only: set[int] | None = None) -> None:
     """Recount members (of ``only`` these clusters, if given); drop clusters left empty."""
-    counts: dict[int, int] = {}
     if only is None:
         ids = [c["id"] for c in await Cluster.select(Cluster.id).where(Cluster.draft == draft_id).run()]
     else:
         ids = sorted(only)
-    for start in range(0, len(ids), 500):
-        for m in await ClusterMember.select(ClusterMember.cluster).where(
-            ClusterMember.cluster.is_in(ids[start:start + 500])
-        ).run():
-            counts[m["cluster"]] = counts.get(m["cluster"], 0) + 1
+    counts = await _members_per_cluster(ClusterMember.cluster, ids)
     for cluster_id in ids:
         size = counts.get(cluster_id, 0)
         if size == 0:
@@ -280,12 +284,7 @@ async def list_clusters(draft_id: int, *, min_size: int = 2, topic: str | None =
             wanted = found if wanted is None else wanted & found
     matching: dict[int, int] = {}
     if wanted is not None:
-        ids = sorted(wanted)
-        for start in range(0, len(ids), 500):
-            for m in await ClusterMember.select(ClusterMember.cluster).where(
-                ClusterMember.opinion.is_in(ids[start:start + 500])
-            ).run():
-                matching[m["cluster"]] = matching.get(m["cluster"], 0) + 1
+        matching.update(await _members_per_cluster(ClusterMember.opinion, sorted(wanted)))
         if not matching:
             return []
     def query() -> Any:  # a fresh query each time: piccolo's where() adds to the query it is called on
