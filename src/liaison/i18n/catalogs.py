@@ -21,6 +21,8 @@ from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import NullTranslations, Translations
 
+from liaison.core.dates import format_date
+
 __all__ = [
     "DEFAULT_LOCALE",
     "LOCALES_DIR",
@@ -118,7 +120,7 @@ def locale_name(locale: str) -> str:
 def format_date_for(value: date | datetime, locale: str) -> str:
     """A date in the locale's long form; Chinese keeps the station's 2026年12月31日."""
     if locale == DEFAULT_LOCALE:
-        return f"{value.year}年{value.month}月{value.day}日"
+        return format_date(value)
     return babel_format_date(value, format="long", locale=locale)
 
 
