@@ -20,6 +20,7 @@ Pure domain code: numpy and the standard library.
 from __future__ import annotations
 
 import hashlib
+import mmap
 import multiprocessing
 import os
 from collections.abc import Callable, Sequence
@@ -76,32 +77,34 @@ def _features(
     return sig, props, guard
 
 
-def _compact_features(texts: Sequence[str], mask: DraftMask) -> tuple[np.ndarray, str, list[tuple], np.ndarray]:
-    """(signatures, masked texts joined by newlines, proposal rows, row per text): what a worker
-    sends back — a few large objects instead of a ``Proposal`` and a string per text."""
-    masked, quoted = mask.mask_many(texts)
-    sig = signatures(masked)
-    table, index = proposal_table(masked, quoted)
-    return sig, "\n".join(masked), table, np.array(index, dtype=np.int64)
-
-
 def _bucket_links(keys: np.ndarray, previous: bool = False) -> np.ndarray:
-    """For each row and band, the earliest row with the same key (or, with ``previous``, the
-    latest earlier one, -1 if none)."""
-    out = np.empty(keys.shape, dtype=np.int64)
-    for b in range(keys.shape[1]):
-        col = keys[:, b]
-        order = np.argsort(col, kind="stable")
+    """For each row (axis 1) and band (axis 0 of ``keys``), the earliest row with the same key
+    (or, with ``previous``, the latest earlier one, -1 if none); returned as rows × bands.
+
+    An unstable sort and a reduction over each run of equal keys: a stable argsort of 64-bit
+    keys costs three times as much, and there are 48 of these at every clustering.
+    """
+    nb, n = keys.shape
+    out = np.empty((n, nb), dtype=np.int64)
+    if n == 0:
+        return out
+    for b in range(nb):
+        col = keys[b]
+        order = np.argsort(col)
         sc = col[order]
-        start = np.ones(len(sc), dtype=bool)
+        start = np.ones(n, dtype=bool)
         start[1:] = sc[1:] != sc[:-1]
+        grp = np.cumsum(start) - 1
         if previous:
-            f = np.full(len(col), -1, dtype=np.int64)
-            f[order[1:][~start[1:]]] = order[:-1][~start[1:]]
+            code = np.sort(grp * n + order)  # rows in order within each run of equal keys
+            rows = code % n
+            same = np.zeros(n, dtype=bool)
+            same[1:] = (code[1:] // n) == (code[:-1] // n)
+            f = np.full(n, -1, dtype=np.int64)
+            f[rows[1:][same[1:]]] = rows[:-1][same[1:]]
         else:
-            grp = np.cumsum(start) - 1
-            f = np.empty(len(col), dtype=np.int64)
-            f[order] = order[np.flatnonzero(start)][grp]
+            f = np.empty(n, dtype=np.int64)
+            f[order] = np.minimum.reduceat(order, np.flatnonzero(start))[grp]
         out[:, b] = f
     return out
 
@@ -125,15 +128,19 @@ def _run_job(start: int, stop: int) -> object:
     return _JOB(start, stop)
 
 
+def _parallel(n: int, workers: int) -> bool:
+    return workers >= 2 and n >= _PARALLEL_MIN and "fork" in multiprocessing.get_all_start_methods()
+
+
 def _halves(fn: Callable[[int, int], object], n: int, workers: int) -> list[object]:
     """``[fn(0, n)]``, or ``[fn(0, mid), fn(mid, n)]`` with the second half in a forked process.
 
     The per-text steps (normalisation, masking, signatures, proposals) are independent per text;
     the worker inherits the inputs through ``fork`` (nothing is pickled on the way in) and sends
-    back only its results.
+    back only its results (large numeric results go through :func:`_shared_empty` instead).
     """
     global _JOB
-    if workers < 2 or n < _PARALLEL_MIN or "fork" not in multiprocessing.get_all_start_methods():
+    if not _parallel(n, workers):
         return [fn(0, n)]
     mid = n // 2
     _JOB = fn
@@ -144,6 +151,21 @@ def _halves(fn: Callable[[int, int], object], n: int, workers: int) -> list[obje
             return [first, second.get()]
     finally:
         _JOB = None
+
+
+def _shared_empty(shape: tuple[int, ...], dtype: type, shared: bool) -> np.ndarray:
+    """An uninitialised array that a forked worker can fill in for the parent.
+
+    With ``shared``, anonymous shared memory (``mmap(-1, …)`` is ``MAP_SHARED``): what the worker
+    writes is the parent's without pickling — at a million opinions the signatures and band keys
+    are 250 MB, and sending them back through a pipe cost seconds.
+    """
+    dt = np.dtype(dtype)
+    count = int(np.prod(shape))
+    if not shared:
+        return np.empty(shape, dt)
+    buf = mmap.mmap(-1, max(1, count * dt.itemsize))
+    return np.frombuffer(buf, dtype=dt, count=count).reshape(shape)
 
 
 def _default_workers() -> int:
@@ -162,16 +184,24 @@ def cluster_texts(
     n = len(texts)
     w = _default_workers() if workers is None else workers
     # each half is normalised and reduced to its distinct texts where it runs: the worker sends
-    # back a third of the strings, and the parent's dict sees distinct texts only
+    # back a third of the strings (joined: one string pickles much faster than a list), and the
+    # parent's dict sees distinct texts only
     glob: dict[str, int] = {}
     norm_u: list[str] = []
     broken_u: list[str] = []
     pos_u: list[int] = []
     exact: list[np.ndarray] = []
     for part in _halves(lambda a, b: _normalize_part(texts, a, b), n, w):
-        plain, brk, pos, of = part  # type: ignore[misc]
+        joined, pos, of = part  # type: ignore[misc]
+        brk = joined.split("\n") if len(pos) else []
+        plain = [b.replace("|", "") for b in brk]
+        if not glob:  # the first half's texts are distinct already
+            glob = dict(zip(plain, range(len(plain))))
+            norm_u, broken_u, pos_u = plain, brk, pos.tolist()
+            exact.append(of)
+            continue
         setdefault = glob.setdefault
-        to_glob = np.empty(len(plain), dtype=np.int64)
+        to_glob = np.empty(len(pos), dtype=np.int64)
         for k, (t, b, p) in enumerate(zip(plain, brk, pos.tolist())):
             gi = setdefault(t, len(norm_u))
             to_glob[k] = gi
@@ -187,11 +217,13 @@ def cluster_texts(
     return rep_pos[np.concatenate(exact)].tolist() if exact else []
 
 
-def _normalize_part(
-    texts: Sequence[str], a: int, b: int
-) -> tuple[list[str], list[str], np.ndarray, np.ndarray]:
-    """Normalise ``texts[a:b]``: (distinct plain texts, their clause-broken forms, the position of
-    each one's first occurrence, and for every text the index of its distinct text)."""
+def _normalize_part(texts: Sequence[str], a: int, b: int) -> tuple[str, np.ndarray, np.ndarray]:
+    """Normalise ``texts[a:b]``: (its distinct texts in clause-broken form joined by newlines, the
+    position of each one's first occurrence, and for every text the index of its distinct text).
+
+    Texts count as the same when their plain forms (breaks removed) are equal; a normalised text
+    holds no newline.
+    """
     broken = normalize_many(texts[a:b], breaks=True)
     first: dict[str, int] = {}
     setdefault = first.setdefault
@@ -204,7 +236,7 @@ def _normalize_part(
         at = np.flatnonzero(new)
     else:
         at = np.zeros(0, dtype=np.int64)
-    return list(first), [broken[i] for i in at.tolist()], at + a, of
+    return "\n".join([broken[i] for i in at.tolist()]), at + a, of
 
 
 def _row_pairs(cands: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -223,6 +255,63 @@ def _grams(t: str) -> set[str]:
     return {t[i : i + 3] for i in range(len(t) - 2)} if len(t) >= 3 else {t}
 
 
+class _Proposals:
+    """The ``Proposal`` of text ``i`` (of the texts with a signature), made on first use.
+
+    The ordered pass compares proposals only where fingerprints differ, a fraction of the
+    texts; making all of them up front was two serial seconds at a million opinions.
+    """
+
+    def __init__(self, rows: list[tuple], row_of: np.ndarray, texts: Sequence[str], where: np.ndarray):
+        self._rows = rows
+        self._row_of = row_of
+        self._texts = texts
+        self._where = where
+        self._made: dict[int, Proposal] = {}
+
+    def __getitem__(self, i: int) -> Proposal:
+        p = self._made.get(i)
+        if p is None:
+            j = int(self._where[i])
+            p = self._made[i] = from_table(self._rows[self._row_of[j]], self._texts[j])
+        return p
+
+
+class _Masked:
+    """The masked text of text ``i`` (of the texts with a signature), made on first use: only
+    borderline pairs need it (for their exact 3-gram Jaccard). Most texts quote nothing of the
+    draft (``changed`` False) and are their own masked text; masking one text costs ~0.1 ms."""
+
+    def __init__(self, mask: DraftMask, texts: Sequence[str], where: np.ndarray, changed: np.ndarray):
+        self._mask = mask
+        self._texts = texts
+        self._where = where
+        self._changed = changed
+
+    def __getitem__(self, i: int) -> str:
+        t = self._texts[int(self._where[i])]
+        return self._mask.mask_many([t])[0][0] if self._changed[i] else t
+
+
+def _equal_slots(s: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Equal signature slots of each pair ``(x[k], y[k])``, in slices: one pass over ten million
+    pairs would make gigabyte temporaries that cost more in page faults than the comparison."""
+    eq = np.empty(len(x), dtype=np.int16)
+    step = 1 << 16
+    for a in range(0, len(x), step):
+        eq[a : a + step] = np.count_nonzero(s[x[a : a + step]] == s[y[a : a + step]], axis=1)
+    return eq
+
+
+def _near_pairs(s: np.ndarray, g: np.ndarray, plain: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(text, earlier text) pairs that share a band, differ in fingerprint and are near-copies."""
+    ni, nc = _row_pairs(_previous_in_bucket(plain))
+    keep = g[ni] != g[nc]
+    ni, nc = ni[keep], nc[keep]
+    keep = _equal_slots(s, ni, nc) >= _NEAR_EQUAL
+    return ni[keep], nc[keep]
+
+
 def _cluster_unique(
     texts: list[str], mask: DraftMask, broken: list[str] | None = None, workers: int = 1
 ) -> np.ndarray:
@@ -231,72 +320,82 @@ def _cluster_unique(
     rep = np.arange(n, dtype=np.int64)
     if n == 0:
         return rep
-    parts = _halves(lambda a, b: _compact_features(texts[a:b], mask), n, workers)
-    src = broken if broken is not None else texts
-    sig = np.concatenate([p[0] for p in parts])  # type: ignore[index]
-    masked_all: list[str] = []
-    props: list[Proposal] = []
-    fps: list[int] = []
-    for part in parts:
-        _, joined, table, index = part  # type: ignore[misc]
-        start = len(masked_all)
-        masked_all.extend(joined.split("\n") if index.size else [])
-        rows = [from_table(row, "") for row in table]  # one template per distinct row
-        for j, k in enumerate(index.tolist()):
-            t = rows[k]
-            props.append(Proposal(t.numbers, t.negations, t.supports, t.quoted, src[start + j], _bag=t._bag, _fp=t._fp))
-        fps.extend(row[4] for row in (table[k] for k in index.tolist()))
-    guard = np.array(fps, dtype=np.uint64)
+    shared = _parallel(n, workers)
+    sig = _shared_empty((n, NUM_PERM), np.uint32, shared)
+    guard = _shared_empty((n,), np.uint64, shared)
+    plain = _shared_empty((BANDS, n), np.uint64, shared)  # LSH keys, one band per row
+    mixed = _shared_empty((BANDS, n), np.uint64, shared)  # the same with the fingerprint mixed in
+    changed = _shared_empty((n,), np.bool_, shared)  # masking removed a draft quotation
+
+    def features(a: int, b: int) -> tuple[list[tuple], np.ndarray]:
+        masked, quoted = mask.mask_many(texts[a:b])
+        changed[a:b] = np.fromiter((len(x) != len(y) for x, y in zip(masked, texts[a:b])), dtype=bool, count=b - a)
+        sg = sig[a:b] = signatures(masked)
+        table, index = proposal_table(masked, quoted)
+        g = guard[a:b] = np.array([table[k][4] for k in index], dtype=np.uint64)
+        k = band_keys(sg, BANDS, ROWS)
+        plain[:, a:b] = k.T
+        with np.errstate(over="ignore"):
+            mixed[:, a:b] = _fmix64(k ^ (g[:, None] * np.uint64(0xD6E8FEB86659FD93))).T
+        return table, np.array(index, dtype=np.int64)
+
+    parts = _halves(features, n, workers)
+    rows: list[tuple] = []
+    row_of: list[np.ndarray] = []
+    for table, index in parts:  # type: ignore[misc]
+        row_of.append(index + len(rows))
+        rows.extend(table)
     del parts
     has = sig[:, 0] != EMPTY
     idx = np.flatnonzero(has)
     if len(idx) < 2:
         return rep
-    s = sig[idx]
-    g = guard[idx]
-    il = idx.tolist()
-    pr = [props[i] for i in il]
-    masked = [masked_all[i] for i in il]
-    del props, masked_all
+    if len(idx) < n:
+        s, g, plain, mixed = sig[idx], guard[idx], plain[:, idx], mixed[:, idx]
+    else:
+        s, g = sig, guard
+    src = broken if broken is not None else texts
+    pr = _Proposals(rows, np.concatenate(row_of), src, idx)
+    masked = _Masked(mask, texts, idx, changed[idx])
     m = len(idx)
     local = np.arange(m)
     # candidates: the earliest member of each bucket, among texts with the same fingerprint
-    # (the common case) and among all texts (numbers or negations added, not changed)
-    plain = band_keys(s, BANDS, ROWS)
-    with np.errstate(over="ignore"):
-        mixed = _fmix64(plain ^ (g.astype(np.uint64)[:, None] * np.uint64(0xD6E8FEB86659FD93)))
-    firsts = np.concatenate([_first_in_bucket(mixed), _first_in_bucket(plain)], axis=1)
-    del mixed
+    # (the common case) and among all texts (numbers or negations added, not changed);
+    # near neighbours: for each band, the latest earlier text with the same key, kept when its
+    # fingerprint differs and it is very similar. The bucket sorts are independent: the near
+    # links and a quarter of the others run in a forked process beside the rest.
+    par = _parallel(m, workers)
+    firsts = _shared_empty((m, 2 * BANDS), np.int64, par)
+    q = BANDS // 2
+
+    def near_links() -> tuple[np.ndarray, np.ndarray]:
+        firsts[:, :q] = _first_in_bucket(mixed[:q])
+        return _near_pairs(s, g, plain)
+
+    def the_rest() -> None:
+        firsts[:, q:BANDS] = _first_in_bucket(mixed[q:])
+        firsts[:, BANDS:] = _first_in_bucket(plain)
+
+    if par:
+        _, (ni, nc) = _both(the_rest, near_links)  # type: ignore[misc]
+    else:
+        the_rest()
+        ni, nc = near_links()
+    del mixed, plain
     pi, pc = _row_pairs(np.where(firsts < local[:, None], firsts, -1))
     del firsts
-    eq = np.empty(len(pi), dtype=np.int16)
-    step = 1 << 16
-    for a in range(0, len(pi), step):
-        x, y = pi[a : a + step], pc[a : a + step]
-        eq[a : a + step] = np.count_nonzero(s[x] == s[y], axis=1)
+    eq = _equal_slots(s, pi, pc)
     good = eq >= _MIN_EQUAL
     pi, pc, eq = pi[good], pc[good], eq[good]
     gl = g.tolist()
-    # near neighbours: for each band, the latest earlier text with the same key; the similar ones of
-    # another fingerprint are checked when a text joins a cluster they belong to (a member that has
-    # the representative's fingerprint is not in ``members``, but its near-copy with one number or
-    # negation changed finds it here)
-    prev = _previous_in_bucket(plain)
-    del plain
-    ni, nc = _row_pairs(prev)
-    del prev
-    keep = g[ni] != g[nc]
-    ni, nc = ni[keep], nc[keep]
-    keep = np.empty(len(ni), dtype=bool)
-    for a in range(0, len(ni), step):  # in slices: fresh gigabyte temporaries cost more in page faults
-        x, y = ni[a : a + step], nc[a : a + step]
-        keep[a : a + step] = np.count_nonzero(s[x] == s[y], axis=1) >= _NEAR_EQUAL
-    ni, nc = ni[keep], nc[keep]
+    # the similar ones of another fingerprint are checked when a text joins a cluster they belong
+    # to (a member that has the representative's fingerprint is not in ``members``, but its
+    # near-copy with one number or negation changed finds it here)
     near: dict[int, list[int]] = {}
     for x, y in zip(ni.tolist(), nc.tolist()):
         near.setdefault(x, []).append(y)
     lrl = np.arange(m, dtype=np.int64)
-    if workers >= 2 and m >= _PARALLEL_MIN and "fork" in multiprocessing.get_all_start_methods():
+    if par:
         # texts that share no verified candidate or near link never look at each other's clusters:
         # the pass runs on two sets of connected components at once, with the same result
         second = _split_components(m, np.concatenate([pi, ni]), np.concatenate([pc, nc]))
@@ -363,8 +462,8 @@ def _resolve(
     m: int,
     s: np.ndarray,
     gl: list[int],
-    pr: list[Proposal],
-    masked: list[str],
+    pr: _Proposals | list[Proposal],
+    masked: _Masked | list[str],
     pi: np.ndarray,
     pc: np.ndarray,
     eq: np.ndarray,

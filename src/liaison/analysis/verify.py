@@ -230,7 +230,8 @@ def proposal_table(
     """What ``proposals`` computes, as (distinct rows, row index per text), without the texts.
 
     Campaign copies repeat the same tokens: numbers, negations and fingerprint are built once per
-    token list. The compact form is what the forked worker of ``cluster_texts`` sends back (the
+    token list. Rows are plain tuples of strings and ints (a row with ``Counter`` bags took longer to
+    unpickle in the parent than to compute). The compact form is what the forked worker of ``cluster_texts`` sends back (the
     parent has the texts already); :func:`from_table` makes a ``Proposal`` of a row and a text.
     """
     n = len(masked)
@@ -256,13 +257,13 @@ def proposal_table(
         if k is None:
             p = _proposal(per[j], q, "")
             k = memo[key] = len(table)
-            table.append((p.numbers, p.negations, p.supports, p.quoted, p.fingerprint(), p.bag()))
+            table.append((p.numbers, p.negations, p.supports, p.quoted, p.fingerprint()))
         index.append(k)
     return table, index
 
 
 def from_table(row: tuple, text: str) -> Proposal:
-    return Proposal(row[0], row[1], row[2], row[3], text, _bag=row[5], _fp=row[4])
+    return Proposal(row[0], row[1], row[2], row[3], text, _fp=row[4])
 
 
 def fingerprints(masked: Sequence[str], quoted: Sequence[frozenset[int]] | None = None) -> list[int]:
