@@ -193,22 +193,16 @@ def cluster_texts(
     exact: list[np.ndarray] = []
     for part in _halves(lambda a, b: _normalize_part(texts, a, b), n, w):
         joined, pos, of = part  # type: ignore[misc]
-        brk = joined.split("\n") if len(pos) else []
-        plain = [b.replace("|", "") for b in brk]
-        if not glob:  # the first half's texts are distinct already
-            glob = dict(zip(plain, range(len(plain))))
-            norm_u, broken_u, pos_u = plain, brk, pos.tolist()
-            exact.append(of)
+        if not len(pos):
             continue
-        setdefault = glob.setdefault
-        to_glob = np.empty(len(pos), dtype=np.int64)
-        for k, (t, b, p) in enumerate(zip(plain, brk, pos.tolist())):
-            gi = setdefault(t, len(norm_u))
-            to_glob[k] = gi
-            if gi == len(norm_u):
-                norm_u.append(t)
-                broken_u.append(b)
-                pos_u.append(p)
+        brk = joined.split("\n")
+        plain = joined.replace("|", "").split("\n")  # a half's texts are distinct among themselves
+        fresh = [k for k, t in enumerate(plain) if t not in glob]
+        glob.update(zip([plain[k] for k in fresh], range(len(norm_u), len(norm_u) + len(fresh))))
+        norm_u.extend([plain[k] for k in fresh])
+        broken_u.extend([brk[k] for k in fresh])
+        pos_u.extend(pos[fresh].tolist())
+        to_glob = np.fromiter(map(glob.__getitem__, plain), dtype=np.int64, count=len(plain))
         exact.append(to_glob[of])
     del glob
     u_pos = np.array(pos_u, dtype=np.int64)
@@ -268,12 +262,18 @@ class _Proposals:
         self._texts = texts
         self._where = where
         self._made: dict[int, Proposal] = {}
+        self._bags: dict[int, tuple] = {}  # per row: campaign copies share their multisets
 
     def __getitem__(self, i: int) -> Proposal:
         p = self._made.get(i)
         if p is None:
             j = int(self._where[i])
-            p = self._made[i] = from_table(self._rows[self._row_of[j]], self._texts[j])
+            k = int(self._row_of[j])
+            row = self._rows[k]
+            bag = self._bags.get(k)
+            if bag is None:
+                bag = self._bags[k] = from_table(row, "").bag()
+            p = self._made[i] = from_table(row, self._texts[j], bag)
         return p
 
 

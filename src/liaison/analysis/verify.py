@@ -262,8 +262,10 @@ def proposal_table(
     return table, index
 
 
-def from_table(row: tuple, text: str) -> Proposal:
-    return Proposal(row[0], row[1], row[2], row[3], text, _fp=row[4])
+def from_table(row: tuple, text: str, bag: tuple | None = None) -> Proposal:
+    """The ``Proposal`` of a :func:`proposal_table` row and its text (``bag``: the row's
+    :meth:`Proposal.bag`, when the caller keeps one per row)."""
+    return Proposal(row[0], row[1], row[2], row[3], text, _bag=bag, _fp=row[4])
 
 
 def fingerprints(masked: Sequence[str], quoted: Sequence[frozenset[int]] | None = None) -> list[int]:

@@ -527,7 +527,7 @@ class _PostgresWriterThread:
 
     def __init__(self, config: dict[str, Any]) -> None:
         self.config = config
-        self.loop = asyncio.new_event_loop()
+        self.loop = _new_loop()
         self.conns: list[Any] = [None] * self.LANES
         self.writing: list[asyncio.Future[None] | None] = [None] * self.LANES
         self.previous: _InFlight | None = None
@@ -599,6 +599,16 @@ class _PostgresWriterThread:
 
         asyncio.run_coroutine_threadsafe(_close(), self.loop)
         self.loop.call_soon_threadsafe(self.loop.stop)
+
+
+def _new_loop() -> asyncio.AbstractEventLoop:
+    """The writer thread's event loop: uvloop where installed (uvicorn's own choice for the
+    request loop; asyncpg's protocol runs cheaper on it), else asyncio's."""
+    try:
+        import uvloop
+    except ImportError:
+        return asyncio.new_event_loop()
+    return uvloop.new_event_loop()
 
 
 class _Writer:
