@@ -120,30 +120,39 @@ def _previous_in_bucket(keys: np.ndarray) -> np.ndarray:
 
 
 _PARALLEL_MIN = 50_000  # below this many texts a second process costs more than it saves
-_JOB: Callable[[int, int], object] | None = None  # what a forked worker runs (inherited, not pickled)
+# what a forked worker runs, and what it sends back of the result (inherited, not pickled)
+_JOB: tuple[Callable[[int, int], object], Callable[[object], object]] | None = None
 
 
 def _run_job(start: int, stop: int) -> object:
     assert _JOB is not None
-    return _JOB(start, stop)
+    fn, send = _JOB
+    return send(fn(start, stop))
+
+
+def _same(result: object) -> object:
+    return result
 
 
 def _parallel(n: int, workers: int) -> bool:
     return workers >= 2 and n >= _PARALLEL_MIN and "fork" in multiprocessing.get_all_start_methods()
 
 
-def _halves(fn: Callable[[int, int], object], n: int, workers: int) -> list[object]:
-    """``[fn(0, n)]``, or ``[fn(0, mid), fn(mid, n)]`` with the second half in a forked process.
+def _halves(
+    fn: Callable[[int, int], object], n: int, workers: int, send: Callable[[object], object] = _same
+) -> list[object]:
+    """``[fn(0, n)]``, or ``[fn(0, mid), send(fn(mid, n))]`` with the second half in a forked process.
 
     The per-text steps (normalisation, masking, signatures, proposals) are independent per text;
     the worker inherits the inputs through ``fork`` (nothing is pickled on the way in) and sends
-    back only its results (large numeric results go through :func:`_shared_empty` instead).
+    back only its results (large numeric results go through :func:`_shared_empty` instead);
+    ``send`` puts them in a form that pickles fast.
     """
     global _JOB
     if not _parallel(n, workers):
         return [fn(0, n)]
     mid = n // 2
-    _JOB = fn
+    _JOB = (fn, send)
     try:
         with multiprocessing.get_context("fork").Pool(1) as pool:
             second = pool.apply_async(_run_job, (mid, n))
@@ -185,18 +194,17 @@ def cluster_texts(
     w = _default_workers() if workers is None else workers
     # each half is normalised and reduced to its distinct texts where it runs: the worker sends
     # back a third of the strings (joined: one string pickles much faster than a list), and the
-    # parent's dict sees distinct texts only
+    # parent's dict sees distinct texts only (its own half's strings come with their hashes)
     glob: dict[str, int] = {}
     norm_u: list[str] = []
     broken_u: list[str] = []
     pos_u: list[int] = []
     exact: list[np.ndarray] = []
-    for part in _halves(lambda a, b: _normalize_part(texts, a, b), n, w):
-        joined, pos, of = part  # type: ignore[misc]
-        if not len(pos):
-            continue
-        brk = joined.split("\n")
-        plain = joined.replace("|", "").split("\n")  # a half's texts are distinct among themselves
+    for part in _halves(lambda a, b: _normalize_part(texts, a, b), n, w, send=_joined):
+        plain, brk, pos, of = part  # type: ignore[misc]
+        if isinstance(brk, str):  # from the worker
+            plain, brk = brk.replace("|", "").split("\n"), brk.split("\n")
+        # a half's texts are distinct among themselves
         fresh = [k for k, t in enumerate(plain) if t not in glob]
         glob.update(zip([plain[k] for k in fresh], range(len(norm_u), len(norm_u) + len(fresh))))
         norm_u.extend([plain[k] for k in fresh])
@@ -211,12 +219,13 @@ def cluster_texts(
     return rep_pos[np.concatenate(exact)].tolist() if exact else []
 
 
-def _normalize_part(texts: Sequence[str], a: int, b: int) -> tuple[str, np.ndarray, np.ndarray]:
-    """Normalise ``texts[a:b]``: (its distinct texts in clause-broken form joined by newlines, the
+def _normalize_part(
+    texts: Sequence[str], a: int, b: int
+) -> tuple[list[str], list[str], np.ndarray, np.ndarray]:
+    """Normalise ``texts[a:b]``: (its distinct plain texts, the same in clause-broken form, the
     position of each one's first occurrence, and for every text the index of its distinct text).
 
-    Texts count as the same when their plain forms (breaks removed) are equal; a normalised text
-    holds no newline.
+    Texts count as the same when their plain forms (breaks removed) are equal.
     """
     broken = normalize_many(texts[a:b], breaks=True)
     first: dict[str, int] = {}
@@ -230,7 +239,14 @@ def _normalize_part(texts: Sequence[str], a: int, b: int) -> tuple[str, np.ndarr
         at = np.flatnonzero(new)
     else:
         at = np.zeros(0, dtype=np.int64)
-    return "\n".join([broken[i] for i in at.tolist()]), at + a, of
+    return list(first), [broken[i] for i in at.tolist()], at + a, of
+
+
+def _joined(part: object) -> object:
+    """A worker's ``_normalize_part`` as it travels: the broken texts joined by newlines (none
+    occurs in a normalised text), the plain ones left out (the parent removes the breaks)."""
+    _, broken, pos, of = part  # type: ignore[misc]
+    return None, "\n".join(broken), pos, of
 
 
 def _row_pairs(cands: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -448,7 +464,7 @@ def _split_components(m: int, u: np.ndarray, v: np.ndarray) -> np.ndarray:
 def _both(first: Callable[[], object], second: Callable[[], object]) -> tuple[object, object]:
     """``(first(), second())`` with ``second`` in a forked process (inputs inherited, not pickled)."""
     global _JOB
-    _JOB = lambda a, b: second()  # noqa: E731
+    _JOB = (lambda a, b: second(), _same)
     try:
         with multiprocessing.get_context("fork").Pool(1) as pool:
             other = pool.apply_async(_run_job, (0, 0))
