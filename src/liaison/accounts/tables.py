@@ -16,7 +16,7 @@ __all__ = ["ApiToken", "User", "UserSession"]
 class User(Table, tablename="users"):
     """A staff account: admin, officer, office_staff or volunteer."""
 
-    username = Varchar(length=64, unique=True, index=True)
+    username = Varchar(length=64, unique=True)  # the unique constraint is its index
     display_name = Varchar(length=100, default="")
     role = Varchar(length=20)
     password_hash = Varchar(length=255)
@@ -30,7 +30,7 @@ class User(Table, tablename="users"):
 class UserSession(Table, tablename="user_sessions"):
     """A browser login; the cookie carries the secret, the table its digest."""
 
-    token_hash = Varchar(length=64, unique=True, index=True)
+    token_hash = Varchar(length=64, unique=True)  # the unique constraint is its index
     user = ForeignKey(references=User, index=True)
     credentials_version = Integer(default=1)
     created_at = Timestamptz(default=TimestamptzNow())
@@ -40,7 +40,7 @@ class UserSession(Table, tablename="user_sessions"):
 class ApiToken(Table, tablename="api_tokens"):
     """A bearer token for scripts and the JSON API, shown once at creation."""
 
-    token_hash = Varchar(length=64, unique=True, index=True)
+    token_hash = Varchar(length=64, unique=True)  # the unique constraint is its index
     prefix = Varchar(length=12)
     name = Varchar(length=100, default="")
     user = ForeignKey(references=User, index=True)

@@ -16,7 +16,7 @@ __all__ = ["Draft", "DraftArticle", "DraftVersion"]
 class Draft(Table, tablename="drafts"):
     """A law or regulation under consultation (草案)."""
 
-    slug = Varchar(length=80, unique=True, index=True)
+    slug = Varchar(length=80, unique=True)  # the unique constraint is its index
     title = Varchar(length=300)
     issuer = Varchar(length=200, default="")
     kind = Varchar(length=50, default="")

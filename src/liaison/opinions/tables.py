@@ -36,7 +36,7 @@ class Opinion(Table, tablename="opinions"):
     draft = ForeignKey(references=Draft, index=True)
     version = Integer(default=1)
     article = Integer(null=True, default=None, index=True)
-    receipt = Varchar(length=16, unique=True, index=True)
+    receipt = Varchar(length=16, unique=True)  # the unique constraint is its index
     text = Text()
     suggestion = Text(default="")
     reason = Text(default="")
@@ -47,7 +47,7 @@ class Opinion(Table, tablename="opinions"):
     status = Varchar(length=12, default="unscreened", index=True)
     set_aside_reason = Varchar(length=20, default="")
     text_hash = Varchar(length=64, index=True)
-    client_key = Varchar(length=64, default="", index=True)
+    client_key = Varchar(length=64, default="")  # compared, never searched by: no index to keep up
     import_key = Varchar(length=64, null=True, default=None, unique=True)
     entered_by = ForeignKey(references=User, null=True, default=None, index=True)
     created_at = Timestamptz(default=TimestamptzNow(), index=True)
