@@ -210,3 +210,17 @@ def test_masked_text_made_on_demand_equals_the_batch_one() -> None:
     batch, _ = mask.mask_many(texts)
     assert sum(a != b for a, b in zip(batch, texts)) > 20  # the set quotes the draft
     assert [mask.mask_many([t])[0][0] for t in texts] == batch
+
+
+def test_clustering_leaves_the_garbage_collector_as_it_found_it() -> None:
+    import gc
+
+    assert gc.isenabled()
+    cluster_texts([BASE, BASE + "。谢谢"])
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        cluster_texts([BASE])
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
