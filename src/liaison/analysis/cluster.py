@@ -500,6 +500,7 @@ class NearDuplicateIndex:
         self._members: dict[int, list[tuple[int, Proposal, np.ndarray]]] = {}
         self._verdict: dict[tuple[int, int, int], bool] = {}  # (fingerprint, slot, member) → conflict
         self._stacks: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # slot → (member guards, member sigs)
+        self._masked: list[str | None] = []  # per slot: the representative's masked text, once needed
         self._grams: dict[int, set[str]] = {}  # slot → 3-grams of the masked representative (bounded cache)
         self._warm()
 
@@ -563,6 +564,8 @@ class NearDuplicateIndex:
                 found.add(v)
             else:
                 found.update(v)
+        masked: str | None = None
+        mine: set[str] | None = None
         if found:
             from liaison.analysis.jaccard import SURE, exact_alike, grams
 
@@ -572,11 +575,11 @@ class NearDuplicateIndex:
             near = np.flatnonzero(eq >= _MIN_EQUAL)
             slots, eq = slots[near], eq[near]
             gd = self._guard[slots] == guard[0]
-            mine: set[str] | None = None
             for slot, e, same in zip(slots.tolist(), eq.tolist(), gd.tolist()):
                 if e < SURE:  # a borderline estimate: the exact 3-gram Jaccard decides, as in batch
                     if mine is None:
-                        mine = grams(self.mask.mask(normalized))
+                        masked = self.mask.mask(normalized)
+                        mine = grams(masked)
                     if not exact_alike(mine, self._rep_grams(slot)):
                         continue
                 if same or not conflict(prop, self._props[slot]):
@@ -584,14 +587,14 @@ class NearDuplicateIndex:
                         c = self._reps[slot]
                         self._rep_of.append(c)
                         return c
-        return self._new_rep(pos, sig[0], guard[0], prop, keys)
+        return self._new_rep(pos, sig[0], guard[0], prop, keys, masked)
 
     def _rep_grams(self, slot: int) -> set[str]:
-        """3-grams of a representative's masked text, recomputed from its normalised text.
+        """3-grams of a representative's masked text (cached for the ones asked last).
 
-        The index keeps (and saves) the clause-broken normalised text only; masking it again
-        with the same draft gives what ``add`` masked then. A bounded cache: campaign
-        representatives are asked again and again.
+        The index saves the clause-broken normalised text only; masking it again with the same
+        draft gives what ``add`` masked then (``load`` masks them all at once; a representative
+        added since is masked when first needed, unless its own add masked it already).
         """
         from liaison.analysis.jaccard import grams
 
@@ -600,7 +603,10 @@ class NearDuplicateIndex:
         if g is None:
             if len(cache) >= self._GRAMS_CACHED:
                 cache.clear()
-            g = cache[slot] = grams(self.mask.mask(self._props[slot].text.replace("|", "")))
+            masked = self._masked[slot]
+            if masked is None:
+                masked = self._masked[slot] = self.mask.mask(self._props[slot].text.replace("|", ""))
+            g = cache[slot] = grams(masked)
         return g
 
     def _members_agree(self, slot: int, sig: np.ndarray, guard: int, prop: Proposal, same: bool) -> bool:
@@ -641,13 +647,16 @@ class NearDuplicateIndex:
             )
         return cached
 
-    def _new_rep(self, pos: int, sig: np.ndarray, guard: np.uint64, prop: Proposal, keys: list[int] | None) -> int:
+    def _new_rep(
+        self, pos: int, sig: np.ndarray, guard: np.uint64, prop: Proposal, keys: list[int] | None, masked: str | None = None
+    ) -> int:
         slot = len(self._reps)
         if slot >= len(self._guard):
             self._grow()
         self._sig[slot] = sig
         self._guard[slot] = guard
         self._props.append(prop)
+        self._masked.append(masked)
         self._reps.append(pos)
         self._rep_of.append(pos)
         if keys is not None:
@@ -779,6 +788,9 @@ class NearDuplicateIndex:
         self._props = [
             proposal(t, frozenset(int(x) for x in q.split(",") if x)) for t, q in zip(rep_text, rep_quoted)
         ]
+        # masked in one vectorised pass (0.2 s for 100,000 representatives) rather than ~0.1 ms each
+        # when an add first needs one
+        self._masked = list(self.mask.mask_many([t.replace("|", "") for t in rep_text])[0])
         nreps = len(self._reps)
         cap = max(1024, 1 << int(np.ceil(np.log2(max(nreps, 1) + 1))))
         self._sig = np.empty((cap, NUM_PERM), dtype=np.uint32)
