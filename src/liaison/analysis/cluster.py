@@ -31,6 +31,8 @@ from pathlib import Path
 import numpy as np
 
 from liaison.analysis.draftmask import DraftMask
+from liaison.analysis.jaccard import SURE, exact_alike
+from liaison.analysis.jaccard import grams as gram_set_of
 from liaison.analysis.minhash import EMPTY, NUM_PERM, _fmix64, band_keys, signatures
 from liaison.analysis.normalize import normalize_many
 from liaison.analysis.verify import THRESHOLD, Proposal, conflict, from_table, proposal_table, proposals
@@ -48,10 +50,6 @@ _MEMBER_SHARED = 8
 # near-copies (one number or negation changed) are at least this alike; remark-added copies of a
 # campaign text are less alike than that to each other
 _NEAR_EQUAL = 56
-# an estimate below this many equal slots (of 64) is checked against the exact 3-gram Jaccard,
-# which must reach _EXACT (see _resolve.alike)
-_SURE = 36
-_EXACT = 0.45
 
 
 def _digest(normalized: str) -> bytes:
@@ -280,10 +278,6 @@ def _row_pairs(cands: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     keep = c >= 0
     keep[:, 1:] &= c[:, 1:] != c[:, :-1]
     return np.nonzero(keep)[0], c[keep]
-
-
-def _grams(t: str) -> set[str]:
-    return {t[i : i + 3] for i in range(len(t) - 2)} if len(t) >= 3 else {t}
 
 
 class _Proposals:
@@ -528,7 +522,7 @@ def _resolve(
     def gram_set(i: int) -> set[str]:
         gs = grams.get(i)
         if gs is None:
-            gs = grams[i] = _grams(masked[i])
+            gs = grams[i] = gram_set_of(masked[i])
         return gs
 
     def alike(it: int, r: int, e: int | None) -> bool:
@@ -536,13 +530,10 @@ def _resolve(
             e = int(np.count_nonzero(s[it] == s[r]))
         if e < _MIN_EQUAL:
             return False
-        if e >= _SURE:
+        if e >= SURE:
             return True
-        # a borderline estimate: 64 slots err by ±0.06, and at a million opinions many pairs of
-        # different opinions at a true 0.3–0.4 are estimated at 0.4+; the exact 3-gram Jaccard decides
-        ga, gb = gram_set(it), gram_set(r)
-        inter = len(ga & gb)
-        return inter >= _EXACT * (len(ga) + len(gb) - inter)
+        # a borderline estimate: the exact 3-gram Jaccard decides (liaison.analysis.jaccard)
+        return exact_alike(gram_set(it), gram_set(r))
 
     def joins(it: int, r: int, e: int | None) -> bool:
         if not alike(it, r, e):
@@ -703,8 +694,6 @@ class NearDuplicateIndex:
         masked: str | None = None
         mine: set[str] | None = None
         if found:
-            from liaison.analysis.jaccard import SURE, exact_alike, grams
-
             # slots are numbered in order of arrival: the earliest representative is tried first
             slots = np.sort(np.fromiter(found, dtype=np.int64, count=len(found)))
             eq = np.count_nonzero(self._sig[slots] == sig[0], axis=1)
@@ -715,7 +704,7 @@ class NearDuplicateIndex:
                 if e < SURE:  # a borderline estimate: the exact 3-gram Jaccard decides, as in batch
                     if mine is None:
                         masked = self.mask.mask(normalized)
-                        mine = grams(masked)
+                        mine = gram_set_of(masked)
                     if not exact_alike(mine, self._rep_grams(slot)):
                         continue
                 if same or not conflict(prop, self._props[slot]):
@@ -732,8 +721,6 @@ class NearDuplicateIndex:
         draft gives what ``add`` masked then (``load`` masks them all at once; a representative
         added since is masked when first needed, unless its own add masked it already).
         """
-        from liaison.analysis.jaccard import grams
-
         cache = self._grams
         g = cache.get(slot)
         if g is None:
@@ -742,7 +729,7 @@ class NearDuplicateIndex:
             masked = self._masked[slot]
             if masked is None:
                 masked = self._masked[slot] = self.mask.mask(self._props[slot].text.replace("|", ""))
-            g = cache[slot] = grams(masked)
+            g = cache[slot] = gram_set_of(masked)
         return g
 
     def _members_agree(self, slot: int, sig: np.ndarray, guard: int, prop: Proposal, same: bool) -> bool:
@@ -871,16 +858,9 @@ class NearDuplicateIndex:
         collection runs at the end: the one these allocations would otherwise trigger stalled
         one of the first ``add`` calls by ~0.2 s.
         """
-        import gc
-
-        was = gc.isenabled()
-        gc.disable()
-        try:
+        with _gc_paused():
             self = cls._read(path)
-        finally:
-            if was:
-                gc.enable()
-        if was:
+        if gc.isenabled():
             gc.collect()
         return self
 
