@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import secrets
 import sys
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import asyncpg
@@ -19,11 +19,31 @@ import pytest
 import pytest_asyncio
 
 from liaison import db
+from liaison.accounts import secrets as password_secrets
 from liaison.config import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 PG_ADMIN_DSN = os.environ.get("LIAISON_TEST_POSTGRES_ADMIN", "postgresql://postgres@127.0.0.1:5432/postgres")
 ENGINES = ["sqlite", "postgres"] if os.environ.get("LIAISON_TEST_POSTGRES") else ["sqlite"]
+#: The password hasher the service runs with (tests/accounts/test_password_cost.py checks its cost).
+PRODUCTION_HASHER = password_secrets._hasher
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _cheap_password_hashing() -> Iterator[None]:
+    """argon2id at its lowest cost for the code this process runs (not for the servers and commands it starts).
+
+    At the production cost (64 MiB, 3 passes: ~0.2 s of CPU a hash) every account made and every login
+    checked in-process cost 0.2 s: over a third of the in-process tests' time. These tests check which
+    password is accepted and what follows, not what a guess costs; the same argon2id code runs, with
+    other parameters. Subprocess servers and ``liaison`` commands keep the production cost.
+    """
+    from argon2 import PasswordHasher
+
+    patch = pytest.MonkeyPatch()
+    patch.setattr(password_secrets, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+    yield
+    patch.undo()
 
 
 async def _create_pg_database() -> str:
