@@ -9,7 +9,9 @@ import httpx
 import pytest
 from conftest import sample_draft
 
-from liaison.devtools.server import LiaisonServer, ServerError, base_env, free_port, is_loopback_url
+from liaison.devtools.server import (
+    LiaisonServer, ServerError, base_env, free_port, is_loopback_url, start_together,
+)
 
 
 def test_serves_restarts_on_the_same_database_and_stops(tmp_path: Path) -> None:
@@ -50,6 +52,11 @@ def test_a_server_that_cannot_start_reports_its_log(tmp_path: Path) -> None:
     with pytest.raises(ServerError, match="Mars/Olympus"):
         server.start(timeout=30)
     assert not server.running
+    # started together with another, it takes the other down with it
+    other = LiaisonServer(f"sqlite:///{tmp_path / 'db.sqlite3'}", tmp_path / "other")
+    with pytest.raises(ServerError, match="Mars/Olympus"):
+        start_together(server, other)
+    assert not server.running and not other.running and other.returncode is not None
 
 
 def test_a_failing_command_raises_with_its_output(tmp_path: Path) -> None:

@@ -23,6 +23,7 @@ import re
 import secrets
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,7 +31,7 @@ import httpx
 import pytest
 
 from browser.support import ARTIFACTS, CITIZEN_DRAFT, DESKTOP, PHONE, ROOT, Account, citizen_draft_file
-from liaison.devtools.server import LiaisonServer
+from liaison.devtools.server import LiaisonServer, start_together
 
 expect = pytest.importorskip("playwright.sync_api", reason="the playwright package is not installed").expect
 
@@ -86,22 +87,32 @@ def stations(browser: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator
         server.cli("drafts", "import", "--publish", str(drafts))
         return server
 
-    county = station("county", COUNTY_NAME, worker=True)
-    city = station("city", CITY_NAME, worker=False)
     admin = Account("zhao-admin", _password("admin"), "赵管理员")
     officer = Account("sun-officer", _password("officer"), "孙干事")
     office_staff = Account("zhou-office", _password("office"), "周主任")
     city_admin = Account("qian-admin", _password("city admin"), "钱管理员")
-    county.cli("offices", "create", "--name", OFFICE, "--area", "西街街道", "--address", "西街 18 号",
-               "--phone", "0571-12345678")
-    _user(county, admin, "admin")
-    _user(county, officer, "officer")
-    _user(county, office_staff, "office_staff", "--office", OFFICE)
-    _user(city, city_admin, "admin")
-    key = city.cli("stations", "add", "--id", "county-a", "--name", COUNTY_NAME).strip().splitlines()[-1]
+
+    def county_station() -> LiaisonServer:
+        county = station("county", COUNTY_NAME, worker=True)
+        county.cli("offices", "create", "--name", OFFICE, "--area", "西街街道", "--address", "西街 18 号",
+                   "--phone", "0571-12345678")
+        _user(county, admin, "admin")
+        _user(county, officer, "officer")
+        _user(county, office_staff, "office_staff", "--office", OFFICE)
+        return county
+
+    def city_station() -> tuple[LiaisonServer, str]:
+        city = station("city", CITY_NAME, worker=False)
+        _user(city, city_admin, "admin")
+        return city, city.cli("stations", "add", "--id", "county-a", "--name", COUNTY_NAME).strip().splitlines()[-1]
+
+    with ThreadPoolExecutor() as pool:  # the two stations' set-ups are independent: side by side
+        county_setup, city_setup = pool.submit(county_station), pool.submit(city_station)
+        county, (city, key) = county_setup.result(), city_setup.result()
     county.cli("upstream", "set", "--url", city.url, "--station-id", "county-a", "--name", "某市联络站",
                stdin=key + "\n")
 
+    start_together(county, city)
     with county, city:
         receipts = []
         for text, article in OPINIONS:

@@ -57,11 +57,12 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     drafts_dir.mkdir()
     (drafts_dir / "dog-rules.md").write_text(sample_draft("dog-rules"), encoding="utf-8")
     server.migrate()
-    server.cli("drafts", "import", "--publish", str(drafts_dir))
-    server.cli("users", "create", "--username", "fuzz-officer", "--role", "officer",
-               stdin="officer passphrase " + secrets.token_hex(4) + "\n")
-    token = server.cli("tokens", "create", "--username", "fuzz-officer").strip().splitlines()[-1].strip()
-    with server:
+    with server.spawn():  # it boots (about 2 s) while the set-up commands run; stopped at the end
+        server.cli("drafts", "import", "--publish", str(drafts_dir))
+        server.cli("users", "create", "--username", "fuzz-officer", "--role", "officer",
+                   stdin="officer passphrase " + secrets.token_hex(4) + "\n")
+        token = server.cli("tokens", "create", "--username", "fuzz-officer").strip().splitlines()[-1].strip()
+        server.wait_healthy()
         yield Server(server.url, token, server.log_path)
 
 

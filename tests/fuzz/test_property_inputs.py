@@ -14,13 +14,12 @@ import os
 
 import json
 import random
-import secrets
 import unicodedata
 from pathlib import Path
 
 import httpx
 import pytest
-from conftest import bearer, csrf, login, published_draft, sample_draft
+from conftest import SECRET_KEY, bearer, csrf, login, published_draft, sample_draft
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 
 from liaison.config import Settings
@@ -70,8 +69,7 @@ def expected_clean(value: str) -> str:
 @pytest.fixture
 def settings(database: str, tmp_path: Path) -> Settings:
     """As conftest's, with the public rate limit out of the way (it has its own tests)."""
-    return Settings(database_url=database, secret_key=secrets.token_urlsafe(40), data_dir=tmp_path,
-                    public_posts_per_10min=1_000_000)
+    return Settings(database_url=database, secret_key=SECRET_KEY, data_dir=tmp_path, public_posts_per_10min=1_000_000)
 
 
 # ---------------------------------------------------------------- generated inputs

@@ -17,13 +17,14 @@ import subprocess
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
 import pytest
 from conftest import ENGINES, ROOT
 
-from liaison.devtools.server import LIAISON, LiaisonServer, free_port, scratch_postgres_database
+from liaison.devtools.server import LIAISON, LiaisonServer, free_port, scratch_postgres_database, start_together
 
 SLUG = "ebike-safety"
 OPINIONS = [
@@ -129,10 +130,12 @@ class _ProxyHandler(http.server.BaseHTTPRequestHandler):
 @pytest.mark.parametrize("engine", ENGINES)
 def test_county_submits_to_city_exactly_once_across_a_worker_killed_mid_delivery(engine: str, tmp_path: Path) -> None:
     with _database(engine, tmp_path, "city") as city_db, _database(engine, tmp_path, "county") as county_db:
-        city, county = _station(city_db, tmp_path, "city"), _station(county_db, tmp_path, "county")
+        with ThreadPoolExecutor() as pool:  # the two set-ups are independent: side by side
+            city, county = pool.map(_station, (city_db, county_db), (tmp_path, tmp_path), ("city", "county"))
         proxy = _HoldingProxy(city.url)
         threading.Thread(target=proxy.serve_forever, daemon=True).start()
         try:
+            start_together(city, county)
             with city, county:
                 _link(county, city, f"http://127.0.0.1:{proxy.server_address[1]}")
                 _collect_and_submit(county, tmp_path)

@@ -13,6 +13,9 @@ One copy of that lives here so they cannot drift apart::
         server.restart()              # same port, same database
     server.query("print(await Opinion.count().run())")
 
+Several servers (two stations, say) start at once with ``start_together(county, city)``; one
+can boot while set-up commands run: ``server.spawn()``, the commands, ``server.wait_healthy()``.
+
 The server only ever listens on loopback. Its output goes to ``log_path``; a server that
 exits or does not become healthy raises :class:`ServerError` with the end of that log.
 """
@@ -35,7 +38,7 @@ import httpx
 
 __all__ = [
     "LOOPBACK_HOSTS", "LiaisonServer", "ServerError", "base_env", "free_port", "is_loopback_url",
-    "scratch_postgres_database",
+    "scratch_postgres_database", "start_together",
 ]
 
 #: Host names a test or benchmark server may listen on, and a load driver may target.
@@ -109,6 +112,22 @@ def scratch_postgres_database(admin_url: str = "postgresql://postgres@127.0.0.1:
         yield str(httpx.URL(admin_url).copy_with(path=f"/{name}"))
     finally:
         _psql(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def start_together(*servers: LiaisonServer, timeout: float = 30) -> None:
+    """Start several servers at once and return when all answer /health (or kill them all and raise).
+
+    Each start-up is about 2 s of imports in its own process: on more than one core they overlap.
+    """
+    try:
+        for server in servers:
+            server.spawn()
+        for server in servers:
+            server.wait_healthy(timeout=timeout)
+    except BaseException:
+        for server in servers:
+            server.kill()
+        raise
 
 
 class LiaisonServer:
@@ -200,6 +219,19 @@ class LiaisonServer:
 
     def start(self, *, timeout: float = 30) -> LiaisonServer:
         """Start ``liaison serve --no-migrate`` and return once /health answers 200."""
+        self.spawn()
+        try:
+            self.wait_healthy(timeout=timeout)
+        except BaseException:
+            self.kill()
+            raise
+        return self
+
+    def spawn(self) -> LiaisonServer:
+        """Start ``liaison serve --no-migrate`` and return at once; :meth:`wait_healthy` waits for it.
+
+        Its start-up (about 2 s of imports) then overlaps the caller's set-up commands.
+        """
         if self.running:
             raise ServerError(f"the server is already running (pid {self.process.pid})")  # type: ignore[union-attr]
         command = [*LIAISON, "serve", "--no-migrate", "--host", self.host.strip("[]"), "--port", str(self.port),
@@ -212,11 +244,6 @@ class LiaisonServer:
             self.process = subprocess.Popen(command, env=self.env, cwd=self.cwd, stdout=log,
                                             stderr=subprocess.STDOUT, start_new_session=True)
         self._started = True
-        try:
-            self.wait_healthy(timeout=timeout)
-        except BaseException:
-            self.kill()
-            raise
         return self
 
     def wait_healthy(self, *, timeout: float = 30) -> None:
