@@ -33,8 +33,8 @@ import numpy as np
 from liaison.analysis.draftmask import DraftMask
 from liaison.analysis.jaccard import SURE, exact_alike
 from liaison.analysis.jaccard import grams as gram_set_of
-from liaison.analysis.nearcopies import NearCopies
 from liaison.analysis.minhash import EMPTY, NUM_PERM, _fmix64, band_keys, signatures
+from liaison.analysis.nearcopies import NearCopies
 from liaison.analysis.normalize import normalize_many
 from liaison.analysis.verify import THRESHOLD, Proposal, conflict, from_table, proposal_table, proposals
 
@@ -605,8 +605,11 @@ class NearDuplicateIndex:
     Positions count every text added (0, 1, 2 …). The index keeps, per distinct
     normalised text, its 16-byte digest; per representative (numbered by slot, in
     order of arrival), its signature, fingerprint and proposal; one dict from LSH
-    key to representative slots; the members of other fingerprints per cluster; and
-    the conflict verdicts between fingerprints and members. A newcomer joins the
+    key to representative slots; the members of other fingerprints per cluster; the
+    conflict verdicts between fingerprints and members; and, for batch's near-copy rule,
+    every distinct text with a signature (:mod:`liaison.analysis.nearcopies`: the latest
+    text per band key, and the cluster, fingerprint, signature and text of the ones that
+    are not representatives, in numpy arrays). A newcomer joins the
     earliest candidate it verifies against as in ``cluster_texts``: a borderline
     estimate is confirmed by exact 3-gram Jaccard (:mod:`liaison.analysis.jaccard`).
     ``save``/``load`` write and read one ``.npz`` file (the dict is rebuilt on load).
