@@ -83,6 +83,9 @@ def main() -> None:
         for t in normalize_many(ds.texts[:index_n], breaks=True):
             ix.add_normalized(t)
         print(f"index built incrementally: {index_n:,} opinions in {time.perf_counter() - t0:.1f}s, peak RSS {_rss_mb():,.0f} MB")
+        if index_n == args.n:
+            q = evaluate([ix.rep_of(i) for i in range(index_n)], ds.labels, ds.hard_pairs)
+            print("quality of the index (this set):", q.summary())
         if args.index_file is not None:
             t0 = time.perf_counter()
             ix.save(args.index_file)

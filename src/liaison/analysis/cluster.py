@@ -34,6 +34,7 @@ from liaison.analysis.draftmask import DraftMask
 from liaison.analysis.jaccard import SURE, exact_alike
 from liaison.analysis.jaccard import grams as gram_set_of
 from liaison.analysis.minhash import EMPTY, NUM_PERM, _fmix64, band_keys, signatures
+from liaison.analysis.nearcopies import NearCopies
 from liaison.analysis.normalize import normalize_many
 from liaison.analysis.verify import THRESHOLD, Proposal, conflict, from_table, proposal_table, proposals
 
@@ -604,8 +605,11 @@ class NearDuplicateIndex:
     Positions count every text added (0, 1, 2 …). The index keeps, per distinct
     normalised text, its 16-byte digest; per representative (numbered by slot, in
     order of arrival), its signature, fingerprint and proposal; one dict from LSH
-    key to representative slots; the members of other fingerprints per cluster; and
-    the conflict verdicts between fingerprints and members. A newcomer joins the
+    key to representative slots; the members of other fingerprints per cluster; the
+    conflict verdicts between fingerprints and members; and, for batch's near-copy rule,
+    every distinct text with a signature (:mod:`liaison.analysis.nearcopies`: the latest
+    text per band key, and the cluster, fingerprint, signature and text of the ones that
+    are not representatives, in numpy arrays). A newcomer joins the
     earliest candidate it verifies against as in ``cluster_texts``: a borderline
     estimate is confirmed by exact 3-gram Jaccard (:mod:`liaison.analysis.jaccard`).
     ``save``/``load`` write and read one ``.npz`` file (the dict is rebuilt on load).
@@ -629,6 +633,9 @@ class NearDuplicateIndex:
         self._stacks: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # slot → (member guards, member sigs)
         self._masked: list[str | None] = []  # per slot: the representative's masked text (None: not yet)
         self._grams: dict[int, set[str]] = {}  # slot → 3-grams of the masked representative (bounded cache)
+        # every distinct text with a signature, for the near-copy rule (see liaison.analysis.nearcopies)
+        self._near = NearCopies()
+        self._near_verdict: dict[tuple[int, int], bool] = {}  # (fingerprint, node) → strict conflict
         self._warm()
 
     def _warm(self) -> None:
@@ -680,7 +687,9 @@ class NearDuplicateIndex:
         prop = props[0]
         if sig[0, 0] == EMPTY:
             return self._new_rep(pos, sig[0], guard[0], prop, None)
-        keys = _keys(sig)[0].tolist()
+        key_row = _keys(sig)[0]
+        earlier = self._near.link(key_row)
+        keys = key_row.tolist()
         get = self._buckets.get
         found: set[int] = set()
         for k in keys:
@@ -693,6 +702,7 @@ class NearDuplicateIndex:
                 found.update(v)
         masked: str | None = None
         mine: set[str] | None = None
+        copies: list[tuple[int, int]] | None = None
         if found:
             # slots are numbered in order of arrival: the earliest representative is tried first
             slots = np.sort(np.fromiter(found, dtype=np.int64, count=len(found)))
@@ -708,9 +718,14 @@ class NearDuplicateIndex:
                     if not exact_alike(mine, self._rep_grams(slot)):
                         continue
                 if same or not conflict(prop, self._props[slot]):
-                    if self._members_agree(slot, sig[0], int(guard[0]), prop, bool(same)):
+                    if copies is None:
+                        copies = self._near.near(earlier, sig[0], int(guard[0]), self._sig, self._guard, _NEAR_EQUAL)
+                    if self._near_agree(slot, copies, int(guard[0]), prop) and self._members_agree(
+                        slot, sig[0], int(guard[0]), prop, bool(same)
+                    ):
                         c = self._reps[slot]
                         self._rep_of.append(c)
+                        self._near.add_follower(slot, int(guard[0]), sig[0], broken)
                         return c
         return self._new_rep(pos, sig[0], guard[0], prop, keys, masked)
 
@@ -731,6 +746,34 @@ class NearDuplicateIndex:
                 masked = self._masked[slot] = self.mask.mask(self._props[slot].text.replace("|", ""))
             g = cache[slot] = gram_set_of(masked)
         return g
+
+    def _near_agree(self, slot: int, near: list[tuple[int, int]], guard: int, prop: Proposal) -> bool:
+        """The near-copy rule of ``cluster_texts``: no strict conflict with an earlier near-copy of
+        another fingerprint in the cluster (``near``: from ``NearCopies.near``). It catches what the
+        members do not: a text that joined with a fingerprint the cluster had is no member, and
+        "反对" put before a copy of it passed the representative's (non-strict) test."""
+        verdict = self._near_verdict
+        for node, cluster in near:
+            if cluster != slot:
+                continue
+            c = verdict.get((guard, node))
+            if c is None:
+                if len(verdict) > 1_000_000:
+                    verdict.clear()
+                c = verdict[(guard, node)] = conflict(prop, self._node_proposal(node), _MEMBER_SHARED)
+            if c:
+                return False
+        return True
+
+    def _node_proposal(self, node: int) -> Proposal:
+        """The proposal of a near-copy node: a representative's is kept; a follower's is made again
+        from its saved text as ``add`` made it (masked again; no signature: ~0.2 ms)."""
+        slot = self._near.representative_slot(node)
+        if slot is not None:
+            return self._props[slot]
+        broken = self._near.follower_text(node)
+        assert broken is not None
+        return self._saved_proposals([broken])[0][0]
 
     def _members_agree(self, slot: int, sig: np.ndarray, guard: int, prop: Proposal, same: bool) -> bool:
         """No conflict with the cluster's members of other fingerprints; remember a new fingerprint.
@@ -784,6 +827,7 @@ class NearDuplicateIndex:
         self._rep_of.append(pos)
         if keys is not None:
             self._insert(keys, slot)
+            self._near.add_representative(slot)
         return pos
 
     def _insert(self, keys: list[int], slot: int) -> None:
@@ -829,6 +873,8 @@ class NearDuplicateIndex:
                     [x for v in self._members.values() for _, _, x in v], dtype=np.uint32
                 ).reshape(-1, NUM_PERM),
                 **self._verdict_arrays(),
+                **self._near.arrays(),
+                **self._near_verdict_arrays(),
             )
         os.replace(tmp, path)
 
@@ -849,6 +895,17 @@ class NearDuplicateIndex:
             "verdict_conflict": np.fromiter(self._verdict.values(), dtype=bool, count=n),
         }
 
+    def _near_verdict_arrays(self) -> dict[str, np.ndarray]:
+        """The near-copy verdicts, saved for the same reason as the members' (a restarted index
+        asks the same newcomer fingerprint the same question, and batch keeps the first answer)."""
+        keys = list(self._near_verdict)
+        n = len(keys)
+        return {
+            "near_verdict_guard": np.fromiter((k[0] for k in keys), dtype=np.uint64, count=n),
+            "near_verdict_node": np.fromiter((k[1] for k in keys), dtype=np.int64, count=n),
+            "near_verdict_conflict": np.fromiter(self._near_verdict.values(), dtype=bool, count=n),
+        }
+
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> NearDuplicateIndex:
         """Read an index written by ``save`` (format 1 or 2, with or without saved verdicts).
@@ -863,6 +920,11 @@ class NearDuplicateIndex:
         if gc.isenabled():
             gc.collect()
         return self
+
+    def _saved_proposals(self, broken: list[str]) -> tuple[list[Proposal], list[str]]:
+        """(proposals, masked texts) of saved clause-broken texts, as ``add`` made them."""
+        masked, quoted = self.mask.mask_many([t.replace("|", "") for t in broken])
+        return proposals(masked, quoted, broken), masked
 
     @classmethod
     def _read(cls, path: str | os.PathLike[str]) -> NearDuplicateIndex:
@@ -879,14 +941,12 @@ class NearDuplicateIndex:
             sig = z["sig"]
             guard = z["guard"]
             rep_text = z["rep_text"].tolist()
-            rep_quoted = z["rep_quoted"].tolist()
             if fmt >= 2:
                 members = list(
                     zip(
                         z["member_slot"].tolist(),
                         z["member_guard"].tolist(),
                         z["member_text"].tolist(),
-                        z["member_quoted"].tolist(),
                         z["member_sig"],
                     )
                 )
@@ -895,18 +955,21 @@ class NearDuplicateIndex:
             if "verdict_guard" in z.files:
                 keys = zip(z["verdict_guard"].tolist(), z["verdict_slot"].tolist(), z["verdict_member"].tolist())
                 self._verdict = dict(zip(keys, z["verdict_conflict"].tolist()))
-        from liaison.analysis.verify import proposal
-
-        for slot, g, t, q, msig in members:
-            p = proposal(t, frozenset(int(x) for x in q.split(",") if x))
+            near = None
+            if "near_where" in z.files:
+                near = NearCopies.from_arrays({k: z[k] for k in z.files if k.startswith(("near_", "follower_"))})
+            if "near_verdict_guard" in z.files:
+                keys = zip(z["near_verdict_guard"].tolist(), z["near_verdict_node"].tolist())
+                self._near_verdict = dict(zip(keys, z["near_verdict_conflict"].tolist()))
+        # proposals made as ``add`` made them: of the masked text (draft quotations removed), with the
+        # clause-broken text kept for ``conflict`` (a proposal of the unmasked text counted the numbers
+        # and negations of a quoted article, and a restarted index could decide otherwise)
+        for (slot, g, _, msig), p in zip(members, self._saved_proposals([m[2] for m in members])[0]):
             self._members.setdefault(slot, []).append((g, p, msig.copy()))
-
-        self._props = [
-            proposal(t, frozenset(int(x) for x in q.split(",") if x)) for t, q in zip(rep_text, rep_quoted)
-        ]
+        self._props, masked = self._saved_proposals(rep_text)
         # masked in one vectorised pass (0.2 s for 100,000 representatives) rather than ~0.1 ms each
         # when an add first needs one
-        self._masked.extend(self.mask.mask_many([t.replace("|", "") for t in rep_text])[0])
+        self._masked.extend(masked)
         nreps = len(self._reps)
         cap = max(1024, 1 << int(np.ceil(np.log2(max(nreps, 1) + 1))))
         self._sig = np.empty((cap, NUM_PERM), dtype=np.uint32)
@@ -914,8 +977,9 @@ class NearDuplicateIndex:
         self._guard = np.empty(cap, dtype=np.uint64)
         self._guard[:nreps] = guard
         has = np.flatnonzero(sig[:, 0] != EMPTY) if nreps else np.zeros(0, np.int64)
-        if len(has):
-            keys = _keys(sig[has])
-            for row, slot in zip(keys.tolist(), has.tolist()):
-                self._insert(row, slot)
+        keys = _keys(sig[has]) if len(has) else np.zeros((0, BANDS), np.uint64)
+        for row, slot in zip(keys.tolist(), has.tolist()):
+            self._insert(row, slot)
+        # a file from before the near-copy rule: its representatives are the nodes (no followers)
+        self._near = near if near is not None else NearCopies.of_representatives(keys, has)
         return self
