@@ -81,10 +81,17 @@ _TAIL_B = [t.split("，", 1)[1] for t in _TEMPLATE_TAILS]
 _TAIL_GROUPS = sorted({g or k for k, _, g in _TEMPLATES})
 
 
-def _tail(group: str) -> str:
-    """Siblings share their tail; any two other templates share at most half of theirs."""
+def _tail(group: str, longer: bool = False) -> str:
+    """Siblings share their tail; any two other templates share at most half of theirs.
+
+    ``longer``: one more fixed clause (~24 characters on average), for the ~150-character mean of the
+    speed aim.
+    """
     i = _TAIL_GROUPS.index(group)
-    return _TAIL_A[i % 6] + "，" + _TAIL_B[(i // 6 + i) % 6]
+    tail = _TAIL_A[i % 6] + "，" + _TAIL_B[(i // 6 + i) % 6]
+    if not longer:
+        return tail
+    return tail + "，" + (_TAIL_B if i % 2 else _TAIL_A)[(i + 2) % 6]
 
 
 _GREETINGS = ["尊敬的领导：", "尊敬的领导，您好！", "您好！", "各位领导好，", "尊敬的人大代表：", "领导您好：", "你好，", ""]
@@ -214,9 +221,9 @@ _REASONS = [
 ]
 
 
-def _unique(rng: random.Random) -> str:
+def _unique(rng: random.Random, longer: bool = False) -> str:
     topic = rng.choice(list(_CLAUSES))
-    k = rng.randint(4, 5)
+    k = rng.randint(4, 5) + (1 if longer else 0)
     parts = rng.sample(_CLAUSES[topic], k - 2)
     for _ in range(2):
         parts.append(rng.choice(_TIMES) + rng.choice(_SPOTS) + rng.choice(_SCENES))
@@ -243,8 +250,14 @@ def _variant(text: str, rng: random.Random) -> str:
     return "反对" + text
 
 
-def generate(n: int = 5000, seed: int = 0, *, campaign: float = 0.9, hard_unique_pairs: int | None = None) -> Dataset:
-    """``n`` labeled opinions (see the module docstring)."""
+def generate(
+    n: int = 5000, seed: int = 0, *, campaign: float = 0.9, hard_unique_pairs: int | None = None, longer: bool = False
+) -> Dataset:
+    """``n`` labeled opinions (see the module docstring).
+
+    ``longer``: every template and unique opinion gets one more clause, bringing the mean from ~128 to
+    ~150 characters (the mean the speed aim is stated for); the default set is what tests pin.
+    """
     rng = random.Random(seed)
     ds = Dataset()
     n_campaign = int(n * campaign)
@@ -258,7 +271,7 @@ def generate(n: int = 5000, seed: int = 0, *, campaign: float = 0.9, hard_unique
     for _ in range(n_campaign):
         t_index = order[rng.choices(range(len(order)), weights)[0]]
         key, text, group = _TEMPLATES[t_index]
-        text = text + "。" + _tail(group or key)
+        text = text + "。" + _tail(group or key, longer)
         if rng.random() < 0.25:  # a personal sentence added to the forwarded text
             note = rng.choice(_OPENERS).format(p=rng.choice(_PLACES)) + "，" + rng.choice(_TIMES) + rng.choice(_SPOTS) + rng.choice(_SCENES)
             text = note + "。" + text if rng.random() < 0.5 else text + "。" + note
@@ -266,14 +279,14 @@ def generate(n: int = 5000, seed: int = 0, *, campaign: float = 0.9, hard_unique
         items.append((_wrap(body, rng), "t:" + key, group))
     seen: set[str] = set()
     for u in range(n_unique):
-        t = _unique(rng)
+        t = _unique(rng, longer)
         while t in seen:
-            t = _unique(rng)
+            t = _unique(rng, longer)
         seen.add(t)
         items.append((_wrap(_edit(t, rng, heavy=False), rng), f"u:{u}", None))
     pair_ids: list[tuple[str, str]] = []
     for p in range(n_pairs):
-        t = _unique(rng)
+        t = _unique(rng, longer)
         v = _variant(t, rng)
         items.append((_wrap(t, rng), f"p:{p}:a", None))
         items.append((_wrap(v, rng), f"p:{p}:b", None))

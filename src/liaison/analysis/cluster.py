@@ -225,6 +225,11 @@ def _cluster_texts(texts: Sequence[str], draft_texts: Sequence[str], workers: in
         if isinstance(brk, str):  # from the worker
             plain, brk = brk.replace("|", "").split("\n"), brk.split("\n")
         # a half's texts are distinct among themselves
+        if not glob:  # the first half: all new, in order
+            glob = dict(zip(plain, range(len(plain))))
+            norm_u, broken_u, pos_u = plain, brk, pos.tolist()
+            exact.append(of)
+            continue
         fresh = [k for k, t in enumerate(plain) if t not in glob]
         glob.update(zip([plain[k] for k in fresh], range(len(norm_u), len(norm_u) + len(fresh))))
         norm_u.extend([plain[k] for k in fresh])
@@ -464,9 +469,15 @@ def _components(m: int, u: np.ndarray, v: np.ndarray) -> np.ndarray:
 
 
 def _split_components(m: int, u: np.ndarray, v: np.ndarray) -> np.ndarray:
-    """A boolean mask: the nodes of about half the texts, whole components only (largest first)."""
+    """A boolean mask: whole components (largest first) holding about half the work.
+
+    A text's work in the ordered pass grows with the candidates it tries, so each counts one plus
+    its edges (balanced by texts alone, one process idled a second at a million).
+    """
     label = _components(m, u, v)
-    roots, size = np.unique(label, return_counts=True)
+    weight = np.bincount(u, minlength=m) + 1
+    roots = np.unique(label)
+    size = np.bincount(label, weights=weight, minlength=m)[roots]
     order = np.argsort(-size, kind="stable")
     pick = np.zeros(len(roots), dtype=bool)
     load = [0, 0]

@@ -35,6 +35,8 @@ from functools import lru_cache
 
 import numpy as np
 
+from liaison.analysis.trie import trie_pattern
+
 __all__ = ["canonical", "canonical_many", "exact_key", "key_of_normalized", "normalize", "normalize_many"]
 
 _SURNAMES = (
@@ -62,7 +64,9 @@ _ROLES = [
 
 
 def _rev_alt(words: Sequence[str]) -> str:
-    return "|".join(re.escape(w[::-1]) for w in sorted(set(words), key=len, reverse=True))
+    """The reversed words as one regex, factored as a trie (the longest first, as a longest-first
+    alternation would, but one branch per character instead of trying every word)."""
+    return trie_pattern(w[::-1] for w in set(words))
 
 
 _R_SIGNOFF = f"(?:{_rev_alt(_SIGNOFFS)})"
@@ -102,7 +106,7 @@ _GREETINGS = [
     "您好", "你好", "你们好", "大家好", "hello", "hi",
 ]
 _HEAD = re.compile(
-    rf"(?:{_SEP}|尊敬的[^\n,，:：!！。]{{0,16}}(?=[,，:：!！])|{'|'.join(sorted(_GREETINGS, key=len, reverse=True))})+"
+    rf"(?:{_SEP}|尊敬的[^\n,，:：!！。]{{0,16}}(?=[,，:：!！])|{trie_pattern(_GREETINGS)})+"
 )
 _TAIL_WINDOW = 96
 # Texts per vectorised chunk: fresh multi-hundred-MB arrays cost more in page faults than the
@@ -201,7 +205,15 @@ def _strip(line: str) -> str:
     return line
 
 
-_BREAK_CHARS = np.array([ord(c) for c in ",.;!?:、。;！？：…\n"], dtype=np.uint32)
+_BREAK_CHARS = np.array([ord(c) for c in ",.;!?:、。;！？：…"], dtype=np.uint32)
+
+
+@lru_cache(maxsize=1)
+def _break_table() -> np.ndarray:
+    """Clause punctuation over the BMP, as a lookup table (``np.isin`` sorted for every chunk)."""
+    table = np.zeros(0x10000, dtype=bool)
+    table[_BREAK_CHARS] = True
+    return table
 _BREAKS_RE = re.compile(r"\|{2,}")
 _EDGE_BREAKS_RE = re.compile(r"^\||\|$", re.M)
 
@@ -218,10 +230,12 @@ def _drop(lines: list[str], breaks: bool = False) -> list[str]:
     codes = _codes(big)
     codes = codes[codes != 0x20]  # spaces first, so that "1. 5" keeps its decimal point
     if int(codes.max()) < 0x10000:
+        bmp_codes = codes
         k = keep[codes]
     else:
         bmp = codes < 0x10000
-        k = np.where(bmp, keep[np.where(bmp, codes, 0)], False)
+        bmp_codes = np.where(bmp, codes, 0)  # astral characters are never clause breaks
+        k = np.where(bmp, keep[bmp_codes], False)
         for i in np.flatnonzero(~bmp).tolist():  # astral: keep letters (CJK ext. B …), drop emoji
             k[i] = chr(int(codes[i])).isalnum()
     dots = np.flatnonzero(codes == 0x2E)
@@ -231,7 +245,7 @@ def _drop(lines: list[str], breaks: bool = False) -> list[str]:
         d = dots[ok]
         k[d[isdig[d - 1] & isdig[d + 1]]] = True
     if breaks:
-        br = ~k & np.isin(codes, _BREAK_CHARS) & (codes != 0x0A)
+        br = ~k & _break_table()[bmp_codes]
         codes = codes.copy()
         codes[br] = 0x7C
         k |= br
