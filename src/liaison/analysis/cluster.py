@@ -120,6 +120,7 @@ def _previous_in_bucket(keys: np.ndarray) -> np.ndarray:
     return _bucket_links(keys, previous=True)
 
 
+_CONFLICT_COST = 4  # a candidate of another fingerprint (a conflict() check) against one of the same
 _PARALLEL_MIN = 50_000  # below this many texts a second process costs more than it saves
 # what a forked worker runs, and what it sends back of the result (inherited, not pickled)
 _JOB: tuple[Callable[[int, int], object], Callable[[object], object]] | None = None
@@ -400,10 +401,10 @@ def _cluster_unique(
     # (the common case) and among all texts (numbers or negations added, not changed);
     # near neighbours: for each band, the latest earlier text with the same key, kept when its
     # fingerprint differs and it is very similar. The bucket sorts are independent: the near
-    # links and a quarter of the others run in a forked process beside the rest.
+    # links and an eighth of the others run in a forked process beside the rest.
     par = _parallel(m, workers)
     firsts = _shared_empty((m, 2 * BANDS), np.int64, par)
-    q = BANDS // 2
+    q = BANDS // 4
 
     def near_links() -> tuple[np.ndarray, np.ndarray]:
         firsts[:, :q] = _first_in_bucket(mixed[:q])
@@ -419,11 +420,20 @@ def _cluster_unique(
         the_rest()
         ni, nc = near_links()
     del mixed, plain
-    pi, pc = _row_pairs(np.where(firsts < local[:, None], firsts, -1))
+
+    def verified(a: int, b: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Candidate pairs of rows a..b-1 (each with an earlier text) similar enough to verify."""
+        rows = firsts[a:b]
+        ri, rc = _row_pairs(np.where(rows < local[a:b, None], rows, -1))
+        ri += a
+        e = _equal_slots(s, ri, rc)
+        ok = e >= _MIN_EQUAL
+        return ri[ok], rc[ok], e[ok]
+
+    parts = _halves(verified, m, workers)  # rows are independent: half of them in the forked process
     del firsts
-    eq = _equal_slots(s, pi, pc)
-    good = eq >= _MIN_EQUAL
-    pi, pc, eq = pi[good], pc[good], eq[good]
+    pi, pc, eq = (np.concatenate(col) for col in zip(*parts))  # type: ignore[call-overload]
+    del parts
     gl = g.tolist()
     # the similar ones of another fingerprint are checked when a text joins a cluster they belong
     # to (a member that has the representative's fingerprint is not in ``members``, but its
@@ -435,7 +445,10 @@ def _cluster_unique(
     if par:
         # texts that share no verified candidate or near link never look at each other's clusters:
         # the pass runs on two sets of connected components at once, with the same result
-        second = _split_components(m, np.concatenate([pi, ni]), np.concatenate([pc, nc]))
+        u, v = np.concatenate([pi, ni]), np.concatenate([pc, nc])
+        # a candidate of another fingerprint costs a conflict() call: weigh it so
+        cost = 1 + (_CONFLICT_COST - 1) * (g[u] != g[v])
+        second = _split_components(m, u, v, np.bincount(u, weights=cost, minlength=m) + 1)
         in2 = second[pi]
         lo, hi = _both(
             lambda: _resolve(m, s, gl, pr, masked, pi[~in2], pc[~in2], eq[~in2], near),
@@ -468,14 +481,16 @@ def _components(m: int, u: np.ndarray, v: np.ndarray) -> np.ndarray:
             return label
 
 
-def _split_components(m: int, u: np.ndarray, v: np.ndarray) -> np.ndarray:
-    """A boolean mask: whole components (largest first) holding about half the work.
+def _split_components(m: int, u: np.ndarray, v: np.ndarray, weight: np.ndarray | None = None) -> np.ndarray:
+    """A boolean mask: whole components (largest first) holding about half the ``weight`` (the
+    expected work per text; default one each).
 
-    A text's work in the ordered pass grows with the candidates it tries, so each counts one plus
-    its edges (balanced by texts alone, one process idled a second at a million).
+    Balanced by texts alone, one process idled a second at a million: a text's work in the ordered
+    pass grows with the candidates it tries, most with those that need a ``conflict()`` check.
     """
     label = _components(m, u, v)
-    weight = np.bincount(u, minlength=m) + 1
+    if weight is None:
+        weight = np.ones(m)
     roots = np.unique(label)
     size = np.bincount(label, weights=weight, minlength=m)[roots]
     order = np.argsort(-size, kind="stable")
