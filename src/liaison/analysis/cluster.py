@@ -423,8 +423,8 @@ def _cluster_unique(
 
     def verified(a: int, b: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Candidate pairs of rows a..b-1 (each with an earlier text) similar enough to verify."""
-        rows = firsts[a:b]
-        ri, rc = _row_pairs(np.where(rows < local[a:b, None], rows, -1))
+        block = firsts[a:b]
+        ri, rc = _row_pairs(np.where(block < local[a:b, None], block, -1))
         ri += a
         e = _equal_slots(s, ri, rc)
         ok = e >= _MIN_EQUAL
