@@ -34,7 +34,7 @@ from liaison.analysis.draftmask import DraftMask
 from liaison.analysis.jaccard import SURE, exact_alike
 from liaison.analysis.jaccard import grams as gram_set_of
 from liaison.analysis.minhash import EMPTY, NUM_PERM, _fmix64, band_keys, signatures
-from liaison.analysis.nearcopies import NearCopies
+from liaison.analysis.nearcopies import NearCopies, grown
 from liaison.analysis.normalize import normalize_many
 from liaison.analysis.verify import THRESHOLD, Proposal, conflict, from_table, proposal_table, proposals
 
@@ -57,14 +57,16 @@ def _digest(normalized: str) -> bytes:
     return hashlib.blake2b(normalized.encode("utf-8"), digest_size=16).digest()
 
 
-def _keys(sig: np.ndarray, guard: np.ndarray | None = None) -> np.ndarray:
-    """LSH band keys, with the proposal fingerprint mixed in when given."""
-    k = band_keys(sig, BANDS, ROWS)
-    if guard is None:
-        return k
+def _keys(sig: np.ndarray) -> np.ndarray:
+    """LSH band keys of signatures (rows)."""
+    return band_keys(sig, BANDS, ROWS)
+
+
+def _mixed(keys: np.ndarray, guard: np.ndarray) -> np.ndarray:
+    """Band keys with each row's proposal fingerprint mixed in: texts of different fingerprints
+    never share one."""
     with np.errstate(over="ignore"):
-        k ^= guard.astype(np.uint64)[:, None] * np.uint64(0xD6E8FEB86659FD93)
-    return _fmix64(k)
+        return _fmix64(keys ^ (guard.astype(np.uint64)[:, None] * np.uint64(0xD6E8FEB86659FD93)))
 
 
 def _features(
@@ -328,7 +330,7 @@ class _Masked:
 
     def __getitem__(self, i: int) -> str:
         t = self._texts[int(self._where[i])]
-        return self._mask.mask_many([t])[0][0] if self._changed[i] else t
+        return self._mask.mask(t) if self._changed[i] else t
 
 
 def _equal_slots(s: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -371,10 +373,9 @@ def _cluster_unique(
         sg = sig[a:b] = signatures(masked)
         table, index = proposal_table(masked, quoted)
         g = guard[a:b] = np.array([table[k][4] for k in index], dtype=np.uint64)
-        k = band_keys(sg, BANDS, ROWS)
+        k = _keys(sg)
         plain[:, a:b] = k.T
-        with np.errstate(over="ignore"):
-            mixed[:, a:b] = _fmix64(k ^ (g[:, None] * np.uint64(0xD6E8FEB86659FD93))).T
+        mixed[:, a:b] = _mixed(k, g).T
         return table, np.array(index, dtype=np.int64)
 
     parts = _halves(features, n, workers)
@@ -685,14 +686,6 @@ class NearDuplicateIndex:
     def rep_of(self, position: int) -> int:
         return self._rep_of[position]
 
-    def _grow(self) -> None:
-        size = len(self._guard) * 2
-        sig = np.empty((size, NUM_PERM), dtype=np.uint32)
-        sig[: len(self._reps)] = self._sig[: len(self._reps)]
-        guard = np.empty(size, dtype=np.uint64)
-        guard[: len(self._reps)] = self._guard[: len(self._reps)]
-        self._sig, self._guard = sig, guard
-
     def add(self, text: str) -> int:
         """Index one opinion; returns the position of its cluster's representative."""
         return self.add_normalized(normalize_many([text], breaks=True)[0])
@@ -844,7 +837,8 @@ class NearDuplicateIndex:
     ) -> int:
         slot = len(self._reps)
         if slot >= len(self._guard):
-            self._grow()
+            size = 2 * len(self._guard)
+            self._sig, self._guard = grown(self._sig, size), grown(self._guard, size)
         self._sig[slot] = sig
         self._guard[slot] = guard
         self._props.append(prop)
@@ -998,10 +992,7 @@ class NearDuplicateIndex:
         self._masked.extend(masked)
         nreps = len(self._reps)
         cap = max(1024, 1 << int(np.ceil(np.log2(max(nreps, 1) + 1))))
-        self._sig = np.empty((cap, NUM_PERM), dtype=np.uint32)
-        self._sig[:nreps] = sig
-        self._guard = np.empty(cap, dtype=np.uint64)
-        self._guard[:nreps] = guard
+        self._sig, self._guard = grown(sig, cap), grown(guard, cap)
         has = np.flatnonzero(sig[:, 0] != EMPTY) if nreps else np.zeros(0, np.int64)
         keys = _keys(sig[has]) if len(has) else np.zeros((0, BANDS), np.uint64)
         for row, slot in zip(keys.tolist(), has.tolist()):

@@ -22,7 +22,7 @@ import numpy as np
 from liaison.analysis.keytable import KeyTable
 from liaison.analysis.minhash import NUM_PERM
 
-__all__ = ["NEAR_BANDS", "NearCopies"]
+__all__ = ["NEAR_BANDS", "NearCopies", "grown"]
 
 # band keys looked up for near-copies: all 16, as in batch, which links each text to the latest
 # earlier text of each band. With the first 8 only, 71 % of batch's 25,936 links at a million were
@@ -35,7 +35,8 @@ def _room(n: int) -> int:
     return n + max(1024, n // 8)
 
 
-def _grown(a: np.ndarray, size: int) -> np.ndarray:
+def grown(a: np.ndarray, size: int) -> np.ndarray:
+    """``a`` in an array of ``size`` rows (the rows past ``len(a)`` uninitialised)."""
     out = np.empty((size, *a.shape[1:]), dtype=a.dtype)
     out[: len(a)] = a
     return out
@@ -72,8 +73,8 @@ class NearCopies:
         k = self._count
         if k >= len(self._slot):
             size = 2 * len(self._slot)
-            self._slot, self._guard, self._sig16 = (_grown(a, size) for a in (self._slot, self._guard, self._sig16))
-            self._off = _grown(self._off, size + 1)
+            self._slot, self._guard, self._sig16 = (grown(a, size) for a in (self._slot, self._guard, self._sig16))
+            self._off = grown(self._off, size + 1)
         self._slot[k] = slot
         self._guard[k] = guard
         self._sig16[k] = sig.astype(np.uint16)
@@ -84,7 +85,7 @@ class NearCopies:
 
     def _push(self, where: int) -> None:
         if self._nodes >= len(self._where):
-            self._where = _grown(self._where, 2 * len(self._where))
+            self._where = grown(self._where, 2 * len(self._where))
         self._where[self._nodes] = where
         self._nodes += 1
 
@@ -147,12 +148,12 @@ class NearCopies:
         self = cls()
         self.table = KeyTable(z["near_keys"], z["near_vals"])
         self._nodes = len(z["near_where"])
-        self._where = _grown(z["near_where"], _room(self._nodes))
+        self._where = grown(z["near_where"], _room(self._nodes))
         k = self._count = len(z["follower_slot"])
-        self._slot = _grown(z["follower_slot"], _room(k))
-        self._guard = _grown(z["follower_guard"], _room(k))
-        self._sig16 = _grown(z["follower_sig16"], _room(k))
-        self._off = _grown(z["follower_off"], _room(k) + 1)
+        self._slot = grown(z["follower_slot"], _room(k))
+        self._guard = grown(z["follower_guard"], _room(k))
+        self._sig16 = grown(z["follower_sig16"], _room(k))
+        self._off = grown(z["follower_off"], _room(k) + 1)
         self._text = bytearray(memoryview(z["follower_text"]))
         return self
 
@@ -164,6 +165,6 @@ class NearCopies:
         n = len(slots)
         nb = min(NEAR_BANDS, keys.shape[1]) if n else 0
         self.table = KeyTable.of_pairs(keys[:, :nb].ravel(), np.repeat(np.arange(n), nb))
-        self._where = _grown((-(np.asarray(slots) + 1)).astype(np.int32), _room(n))
+        self._where = grown((-(np.asarray(slots) + 1)).astype(np.int32), _room(n))
         self._nodes = n
         return self
