@@ -12,6 +12,7 @@ requests.
 
 from __future__ import annotations
 
+from liaison.i18n import catalogs
 from liaison.i18n.catalogs import (
     DEFAULT_LOCALE,
     LOCALES_DIR,
@@ -29,18 +30,4 @@ from liaison.i18n.catalogs import (
 
 _ = gettext
 
-__all__ = [
-    "DEFAULT_LOCALE",
-    "LOCALES_DIR",
-    "Labels",
-    "N_",
-    "_",
-    "available_locales",
-    "current_locale",
-    "format_date_for",
-    "gettext",
-    "locale_name",
-    "ngettext",
-    "translations_for",
-    "use_locale",
-]
+__all__ = ["_", *catalogs.__all__]
