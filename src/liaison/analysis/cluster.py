@@ -33,10 +33,18 @@ import numpy as np
 from liaison.analysis.draftmask import DraftMask
 from liaison.analysis.jaccard import SURE, exact_alike
 from liaison.analysis.jaccard import grams as gram_set_of
-from liaison.analysis.minhash import EMPTY, NUM_PERM, _fmix64, band_keys, signatures
+from liaison.analysis.minhash import EMPTY, NUM_PERM, _fmix64, band_keys, load_signature_kernel, signatures
 from liaison.analysis.nearcopies import NearCopies, grown
 from liaison.analysis.normalize import normalize_many
-from liaison.analysis.verify import THRESHOLD, Proposal, conflict, from_table, proposal_table, proposals
+from liaison.analysis.verify import (
+    THRESHOLD,
+    Proposal,
+    conflict,
+    from_table,
+    load_conflict_kernel,
+    proposal_table,
+    proposals,
+)
 
 __all__ = ["BANDS", "ROWS", "NearDuplicateIndex", "cluster_texts"]
 
@@ -215,6 +223,9 @@ def _cluster_texts(texts: Sequence[str], draft_texts: Sequence[str], workers: in
     mask = DraftMask.from_texts(draft_texts)
     n = len(texts)
     w = _default_workers() if workers is None else workers
+    if n:  # the compiled kernels, once, before any fork (each forked worker would load them again)
+        load_signature_kernel()
+        load_conflict_kernel()
     # each half is normalised and reduced to its distinct texts where it runs: the worker sends
     # back a third of the strings (joined: one string pickles much faster than a list), and the
     # parent's dict sees distinct texts only (its own half's strings come with their hashes)
@@ -668,7 +679,10 @@ class NearDuplicateIndex:
     def _warm(self) -> None:
         """Run the per-text steps once on a made-up text: the first ``add`` after a restart paid
         36 ms, and the first to quote the draft 9 ms, for lazily built tables — the normalisation
-        tables, the draft mask's bitmap, numpy's first ``ufunc.at``."""
+        tables, the draft mask's bitmap, numpy's first ``ufunc.at``, and ``conflict()``'s compiled
+        part (loading it is ~0.4 s)."""
+        load_signature_kernel()
+        load_conflict_kernel()
         sample = "建议第十二条牵引绳不超过1.5米，不应禁止，支持。"
         broken = normalize_many([sample], breaks=True)[0]
         plain = broken.replace("|", "")

@@ -11,7 +11,9 @@ per step, so that two texts with the same shingle set get the same signature and
 Why one permutation: measured on this 2-core machine, 64 classic multiply-add
 permutations with ``np.minimum.reduceat`` cost ~150 ns per shingle (64 passes
 over the data), one hash plus ``np.minimum.at`` ~50 ns per shingle, at the same
-estimation error for texts of 100+ characters.
+estimation error for texts of 100+ characters. The same algorithm compiled with
+numba (:mod:`liaison.analysis.minhash_kernel`, one pass per text) is ~5× the
+numpy form, with identical signatures.
 
 All texts of a batch are processed together as one array of code points (texts
 joined by ``\\n``); shingles never cross a text boundary. A text shorter than
@@ -26,10 +28,12 @@ share at least one band key with probability ``1 - (1 - s**rows)**bands``.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
+from types import ModuleType
 
 import numpy as np
 
-__all__ = ["NUM_PERM", "EMPTY", "band_keys", "estimate_jaccard", "signatures"]
+__all__ = ["NUM_PERM", "EMPTY", "band_keys", "estimate_jaccard", "load_signature_kernel", "signatures"]
 
 NUM_PERM = 64
 _BIN_BITS = 6
@@ -54,85 +58,38 @@ def _codes(s: str) -> np.ndarray:
     return np.frombuffer(s.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
 
 
-def shingle_hashes(texts: Sequence[str], k: int = 3) -> tuple[np.ndarray, np.ndarray]:
-    """(text index, 32-bit hash) of every ``k``-gram of every text, in text order."""
-    n = len(texts)
-    if n == 0:
-        return np.zeros(0, np.int64), np.zeros(0, np.uint32)
-    big = "\n".join(texts)
-    codes = _codes(big).astype(np.uint64)
-    m = len(codes) - k + 1
-    tids: list[np.ndarray] = []
-    hashes: list[np.ndarray] = []
-    if m > 0:
-        g = codes[:m].copy()
-        with np.errstate(over="ignore"):
-            for j in range(1, k):
-                g *= _P
-                g += codes[j : j + m]
-        is_sep = codes == 0x0A
-        cs = np.concatenate(([0], np.cumsum(is_sep)))
-        ok = (cs[k : k + m] - cs[:m]) == 0
-        pos = np.flatnonzero(ok)
-        tids.append(cs[pos + 1].astype(np.int64) if len(pos) else np.zeros(0, np.int64))
-        hashes.append((_fmix64(g[pos]) >> np.uint64(32)).astype(np.uint32))
-    short = [i for i, t in enumerate(texts) if 0 < len(t) < k]
-    if short:
-        sh = np.array([hash_text(texts[i]) for i in short], dtype=np.uint32)
-        tids.append(np.array(short, dtype=np.int64))
-        hashes.append(sh)
-    if not tids:
-        return np.zeros(0, np.int64), np.zeros(0, np.uint32)
-    return np.concatenate(tids), np.concatenate(hashes)
-
-
-def hash_text(t: str) -> int:
-    """A stable 32-bit hash of a (short) string, mixed like the shingle hashes."""
-    codes = _codes(t).astype(np.uint64)
-    g = np.uint64(len(t))
-    with np.errstate(over="ignore"):
-        for c in codes:
-            g = g * _P + c
-    return int(_fmix64(np.array([g], dtype=np.uint64))[0] >> np.uint64(32))
-
-
-_CHUNK = 8192  # texts per vectorised step: small arrays are reused instead of page-faulted afresh
+_CHUNK = 8192  # texts per step: the joined code points stay small enough to reuse memory
 
 
 def signatures(texts: Sequence[str], k: int = 3) -> np.ndarray:
-    """(len(texts), NUM_PERM) uint32 one-permutation MinHash signatures (all EMPTY for empty texts)."""
+    """(len(texts), NUM_PERM) uint32 one-permutation MinHash signatures (all EMPTY for empty texts).
+
+    Runs compiled (:mod:`liaison.analysis.minhash_kernel`): one pass over each text's code points.
+    """
     n = len(texts)
-    sig = np.full((n, NUM_PERM), EMPTY, dtype=np.uint32)
+    sig = np.empty((n, NUM_PERM), dtype=np.uint32)
+    kernel = _kernel()
     for start in range(0, n, _CHUNK):
-        part = sig[start : start + _CHUNK]
-        tid, h = shingle_hashes(texts[start : start + _CHUNK], k)
-        if len(h) == 0:
-            continue
-        bins = (h >> np.uint32(32 - _BIN_BITS)).astype(np.int64)
-        np.minimum.at(part.reshape(-1), tid * NUM_PERM + bins, h & _VAL_MASK)
-        part[:] = densify(part)
+        part = texts[start : start + _CHUNK]
+        codes = _codes("\n".join(part) + "\n")
+        starts = np.zeros(len(part) + 1, dtype=np.int64)
+        np.cumsum(np.fromiter(map(len, part), dtype=np.int64, count=len(part)) + 1, out=starts[1:])
+        kernel.signatures_into(codes, starts, sig[start : start + len(part)], k)
     return sig
 
 
-def densify(sig: np.ndarray) -> np.ndarray:
-    """Fill empty bins from the next non-empty bin to the right (circular), with an offset per step."""
-    empty = sig == EMPTY
-    rows = np.flatnonzero(empty.any(axis=1) & ~empty.all(axis=1))
-    if len(rows) == 0:
-        return sig
-    s = sig[rows]
-    e = empty[rows]
-    K = sig.shape[1]
-    col = np.arange(2 * K)
-    idx = np.where(np.concatenate([~e, ~e], axis=1), col, 4 * K)
-    nxt = np.minimum.accumulate(idx[:, ::-1], axis=1)[:, ::-1][:, :K]  # next valid column >= j
-    src = nxt % K
-    dist = (nxt - np.arange(K)).astype(np.uint32)
-    filled = np.take_along_axis(s, src, axis=1)
-    with np.errstate(over="ignore"):
-        filled = (filled + dist * _STEP) & _VAL_MASK
-    sig[rows] = np.where(e, filled, s)
-    return sig
+@lru_cache(maxsize=1)
+def _kernel() -> ModuleType:
+    """The compiled kernel, loaded on first use (numba is not imported before a signature is needed)."""
+    from liaison.analysis import minhash_kernel
+
+    return minhash_kernel
+
+
+def load_signature_kernel() -> None:
+    """Load :func:`signatures`' compiled kernel now: before forking workers (each would load it
+    again) or before timing a first call."""
+    _kernel().signatures_into(np.zeros(2, np.uint32), np.array([0, 2], np.int64), np.empty((1, NUM_PERM), np.uint32), 3)
 
 
 def has_signature(sig: np.ndarray) -> np.ndarray:

@@ -25,10 +25,23 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from types import ModuleType
+
+import numpy as np
 
 from liaison.analysis.trie import trie_pattern
 
-__all__ = ["THRESHOLD", "Proposal", "compatible", "conflict", "fingerprint", "fingerprints", "proposal", "proposals"]
+__all__ = [
+    "THRESHOLD",
+    "Proposal",
+    "compatible",
+    "conflict",
+    "fingerprint",
+    "fingerprints",
+    "load_conflict_kernel",
+    "proposal",
+    "proposals",
+]
 
 THRESHOLD = 0.4
 
@@ -126,6 +139,7 @@ class Proposal:
     _toks: tuple | None = field(default=None, compare=False, repr=False)
     _bag: tuple | None = field(default=None, compare=False, repr=False)
     _fp: int | None = field(default=None, compare=False, repr=False)
+    _arr: tuple | None = field(default=None, compare=False, repr=False)
 
     def __reduce__(self) -> tuple:
         # to and from the forked worker as a plain tuple: the dataclass default pickles through
@@ -159,6 +173,21 @@ class Proposal:
             t = tuple(out)
             object.__setattr__(self, "_toks", t)
         return t
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray]:
+        """(code points of ``text``, one row per token: start, end, is a number, ``hash`` of its
+        kind) for the compiled :func:`conflict` (cached, like :meth:`tokens`)."""
+        r = self._arr
+        if r is None:
+            flat: list[int] = []
+            for st, en, kind in self.tokens():
+                flat += (st, en, kind[0] == "#", hash(kind))
+            r = (
+                np.frombuffer(self.text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32),
+                np.array(flat, dtype=np.int64).reshape(-1, 4),
+            )
+            object.__setattr__(self, "_arr", r)
+        return r
 
     def bag(self) -> tuple[Counter[str], Counter[str]]:
         """(number values, negation words) as multisets (cached), for :func:`_tokens_within`."""
@@ -279,109 +308,22 @@ _LEFT = 4  # …and this close to shared text before it (else it ends an added r
 _ATTACHED = 2  # a changed number/negation this close to shared text is an edit, not an added remark
 
 
-def _edits(a: Proposal, other: str, min_shared: int = 3) -> Counter[str]:
-    """Numbers and negation/support words of ``a.text`` that ``other`` lacks and that bear on shared text.
+@lru_cache(maxsize=1)
+def _kernel() -> ModuleType:
+    """The compiled kernel, loaded on first use (numba imports in ~0.3 s; the compiled code then
+    loads from its disk cache, or compiles once on a new install)."""
+    from liaison.analysis import edits_kernel
 
-    A position of ``x = a.text`` is shared when a 3-gram of ``x`` covering it also
-    occurs in ``other`` (a substring test: the 3-grams of ``other`` are exactly its
-    3-character substrings, so no gram set is built; coverage is only looked at
-    around tokens). A number or negation not shared, and close to shared text
-    within its clause (a number on both sides, a negation before it: within
-    ``_LEFT`` and ``_ATTACHED`` characters), is an edit of what both texts say
-    (1.5米→2米, 应当→不应当一律禁止); one that ends or starts a longer unshared
-    stretch of its clause belongs to an added remark and does not count.
+    p = proposal("不超过1.5米")
+    q = proposal("不超过2米")
+    edits_kernel.compare_edits(*p.arrays(), *q.arrays(), 3, _LEFT, _ATTACHED)  # the types conflict() passes
+    return edits_kernel
 
-    ``min_shared`` > 3 (strict): only runs of at least that many characters shared
-    with ``other`` count as shared (a lone 3-gram met by chance does not), and a
-    token preceded by unshared characters back to the start of its clause is not
-    an edit (two different remarks that end alike).
-    """
-    strict = min_shared > 3
-    out: Counter[str] = Counter()
-    toks = a.tokens()
-    if not toks:
-        return out
-    x = a.text
-    n = len(x)
-    last = n - 3
-    memo: dict[int, bool] = {}
-    if min_shared > 3:
-        hit = [x[i : i + 3] in other for i in range(n - 2)]
-        covered = [False] * n
-        i = 0
-        while i < len(hit):
-            if hit[i]:
-                j = i
-                while j < len(hit) and hit[j]:
-                    j += 1
-                # 3-grams i..j-1 cover characters i..j+1; a run that reaches either end of the text counts
-                if j - i + 2 >= min_shared or i == 0 or j == len(hit):
-                    covered[i : j + 2] = [True] * (j + 2 - i)
-                i = j
-            else:
-                i += 1
-        memo = dict(enumerate(covered))
 
-    def cov(p: int) -> bool:
-        c = memo.get(p)
-        if c is None:
-            c = False
-            for i in (p - 2, p - 1, p):
-                if 0 <= i <= last and x[i : i + 3] in other:
-                    c = True
-                    break
-            memo[p] = c
-        return c
-
-    def own(p: int) -> bool:
-        # a token is shared only through 3-grams inside its clause: "全|不" met by chance in
-        # another clause of the other text ("安全|不少") made 不 of "安全|不建议" look shared
-        for i in (p - 2, p - 1, p):
-            if 0 <= i <= last:
-                gram = x[i : i + 3]
-                if "|" not in gram and gram in other:
-                    return True
-        return False
-
-    test = cov if strict else own
-    for st, en, kind in toks:
-        shared = True
-        for p in range(st, en):
-            if not test(p):
-                shared = False
-                break
-        if shared:
-            continue
-        # uncovered characters between the token and the shared text next to it
-        lo = st
-        stop = st - _LEFT - 1  # further left changes nothing: the token is then not attached
-        while lo > 0 and lo > stop and x[lo - 1] != "|" and not cov(lo - 1):
-            lo -= 1
-        left = st - lo
-        if left > _LEFT:  # not attached on the left: the tail of an added remark
-            continue
-        if strict and left and (lo == 0 or x[lo - 1] == "|"):
-            continue  # an unshared start of a clause: a different remark, not an edit of shared wording
-        hi = en
-        while hi < n and x[hi] != "|" and not cov(hi):
-            hi += 1
-        if hi < n and x[hi] == "|":
-            # the clause ends here: attached if nothing unshared follows the token, else an added remark
-            right = 0 if hi == en else n
-            target = "|"
-        elif hi < n:
-            right = hi - en
-            target = x[hi : hi + 2]
-        else:  # the text ends in this difference: an edit only if the whole difference is short
-            right = 0 if hi - lo <= (_ATTACHED + 2 if strict else _ATTACHED + 4) else n
-            target = "$"
-        if kind[0] == "#":
-            if right > _LEFT:
-                continue
-            out[kind] += 1
-        elif right <= _ATTACHED:  # a negation or support word bears on what follows it
-            out[kind + target] += 1
-    return out
+def load_conflict_kernel() -> None:
+    """Load :func:`conflict`'s compiled part now: before forking workers (each would load it
+    again) or before timing a first call."""
+    _kernel()
 
 
 def conflict(a: Proposal, b: Proposal, min_shared: int = 3) -> bool:
@@ -392,15 +334,22 @@ def conflict(a: Proposal, b: Proposal, min_shared: int = 3) -> bool:
     不超过1.5米 / 不超过2米, 禁止 / 不应禁止, 支持 / 反对 conflict, while a changed
     synonym, a reordered clause, 一点五米 / 1.5米, or a remark added at length with its
     own numbers and negations does not. Different quoted articles conflict too.
+
+    ``min_shared`` > 3 is the strict test for members other than a cluster's representative
+    (see :mod:`liaison.analysis.edits_kernel`, which states the rules and runs the character
+    work compiled: ~20× the Python loops it replaced).
     """
     if a.quoted and b.quoted and a.quoted != b.quoted:
         return True
     if a.numbers == b.numbers and a.negations == b.negations and a.supports == b.supports:
         return False
-    ea = _edits(a, b.text, min_shared)
-    if not ea and _tokens_within(b, a):
+    kernel = _kernel()
+    x, xt = a.arrays()
+    y, yt = b.arrays()
+    code = kernel.compare_edits(x, xt, y, yt, min_shared, _LEFT, _ATTACHED)
+    if code & kernel.A_EMPTY and _tokens_within(b, a):
         return False  # nothing of a's edits, and b has no number/negation that a lacks
-    return ea != _edits(b, a.text, min_shared)
+    return not code & kernel.SAME
 
 
 def _tokens_within(b: Proposal, a: Proposal) -> bool:
