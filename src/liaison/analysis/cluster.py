@@ -235,12 +235,14 @@ def _cluster_texts(texts: Sequence[str], draft_texts: Sequence[str], workers: in
     pos_u: list[int] = []
     exact: list[np.ndarray] = []
     for part in _halves(lambda a, b: _normalize_part(texts, a, b), n, w, send=_joined):
-        plain, brk, pos, of = part  # type: ignore[misc]
+        first, brk, pos, of = part  # type: ignore[misc]
         if isinstance(brk, str):  # from the worker
             plain, brk = brk.replace("|", "").split("\n"), brk.split("\n")
+        else:
+            plain = list(first)
         # a half's texts are distinct among themselves
-        if not glob:  # the first half: all new, in order
-            glob = dict(zip(plain, range(len(plain))))
+        if not glob:  # the first half: all new, in order (its own dict is already text → index)
+            glob = first if first is not None else dict(zip(plain, range(len(plain))))
             norm_u, broken_u, pos_u = plain, brk, pos.tolist()
             exact.append(of)
             continue
@@ -260,9 +262,10 @@ def _cluster_texts(texts: Sequence[str], draft_texts: Sequence[str], workers: in
 
 def _normalize_part(
     texts: Sequence[str], a: int, b: int
-) -> tuple[list[str], list[str], np.ndarray, np.ndarray]:
-    """Normalise ``texts[a:b]``: (its distinct plain texts, the same in clause-broken form, the
-    position of each one's first occurrence, and for every text the index of its distinct text).
+) -> tuple[dict[str, int], list[str], np.ndarray, np.ndarray]:
+    """Normalise ``texts[a:b]``: (its distinct plain texts, each with its index among them, in order;
+    the same in clause-broken form; the position of each one's first occurrence; and for every text
+    the index of its distinct text).
 
     Texts count as the same when their plain forms (breaks removed) are equal.
     """
@@ -278,7 +281,7 @@ def _normalize_part(
         at = np.flatnonzero(new)
     else:
         at = np.zeros(0, dtype=np.int64)
-    return list(first), [broken[i] for i in at.tolist()], at + a, of
+    return first, [broken[i] for i in at.tolist()], at + a, of
 
 
 def _joined(part: object) -> object:
