@@ -176,21 +176,27 @@ def test_parallel_steps_give_the_same_clusters(monkeypatch) -> None:
 
 
 def test_bucket_links_match_a_plain_scan() -> None:
-    """The sort-and-reduce bucket links equal the definition: per band, the earliest row with the
-    same key, and the latest earlier one (-1 when none)."""
+    """The compiled bucket links equal the definition: per band, the earliest row with the same key,
+    and the latest earlier one (-1 when none) — for keys spread over the table, keys whose low bits
+    are all equal, and keys over the whole 64-bit range."""
     from liaison.analysis.cluster import _first_in_bucket, _previous_in_bucket
 
     rng = np.random.default_rng(3)
-    keys = rng.integers(0, 40, size=(3, 500)).astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
-    first, prev = _first_in_bucket(keys), _previous_in_bucket(keys)
-    assert first.shape == prev.shape == (500, 3)
-    for b in range(3):
-        seen: dict[int, int] = {}
-        last: dict[int, int] = {}
-        for i, k in enumerate(keys[b].tolist()):
-            assert first[i, b] == seen.setdefault(k, i)
-            assert prev[i, b] == last.get(k, -1)
-            last[k] = i
+    spread = rng.integers(0, 40, size=(3, 500)).astype(np.uint64) * np.uint64(0x9E3779B97F4A7C15)
+    low_bits_equal = rng.integers(0, 40, size=(3, 500)).astype(np.uint64) << np.uint64(40)
+    full_range = rng.integers(0, 2**63, size=(2, 300), dtype=np.uint64) * np.uint64(2) + np.uint64(1)
+    full_range[1, ::3] = full_range[0, ::3]  # some repeats across the 64-bit range
+    full_range = np.concatenate([full_range, full_range[:, ::-1]], axis=1)
+    for keys in (spread, low_bits_equal, full_range, spread[:, :0]):
+        first, prev = _first_in_bucket(keys), _previous_in_bucket(keys)
+        assert first.shape == prev.shape == (keys.shape[1], keys.shape[0])
+        for b in range(keys.shape[0]):
+            seen: dict[int, int] = {}
+            last: dict[int, int] = {}
+            for i, k in enumerate(keys[b].tolist()):
+                assert first[i, b] == seen.setdefault(k, i)
+                assert prev[i, b] == last.get(k, -1)
+                last[k] = i
 
 
 def test_masked_text_made_on_demand_equals_the_batch_one() -> None:
