@@ -16,14 +16,13 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from liaison.analysis.minhash import _BIN_BITS, _P, _STEP, _VAL_MASK, EMPTY, NUM_PERM
+
 __all__ = ["signatures_into"]
 
-_NUM_PERM = 64
-_BIN_SHIFT = 26  # 32 - 6 bin bits
-_VAL_MASK = (1 << 26) - 1
-_EMPTY = np.uint32(0xFFFFFFFF)
-_P = np.uint64(0x100000001B3)
-_STEP = 0x9E3779B1
+_NUM_PERM = NUM_PERM
+_BIN_SHIFT = 32 - _BIN_BITS
+_EMPTY = EMPTY
 _M1 = np.uint64(0xFF51AFD7ED558CCD)
 _M2 = np.uint64(0xC4CEB9FE1A85EC53)
 _S33 = np.uint64(33)
