@@ -70,7 +70,7 @@ asyncio.run(main(*sys.argv[1:5]))
 """
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def site(browser: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     """The real server (``liaison serve``) on a fresh SQLite database, with the journeys' data.
 
@@ -123,8 +123,12 @@ def _unavailable() -> str | None:
     return None
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def browser() -> Iterator[Any]:
+    """Chromium through Playwright's sync API, for this package only: the sync API keeps an event loop
+    running in the main thread while it is open, and a test after it that starts its own loop
+    (``asyncio.run``, pytest-asyncio's runner) failed with "cannot be called from a running event loop"
+    when the browser stayed open for the whole session."""
     reason = _unavailable()
     if reason:
         pytest.skip(reason)
