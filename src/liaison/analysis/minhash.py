@@ -89,7 +89,7 @@ def _kernel() -> ModuleType:
 def load_signature_kernel() -> None:
     """Load :func:`signatures`' compiled kernel now: before forking workers (each would load it
     again) or before timing a first call."""
-    _kernel().signatures_into(np.zeros(2, np.uint32), np.array([0, 2], np.int64), np.empty((1, NUM_PERM), np.uint32), 3)
+    signatures(["load"])  # the argument types of every call (code points from a bytes buffer are read-only)
 
 
 def has_signature(sig: np.ndarray) -> np.ndarray:
