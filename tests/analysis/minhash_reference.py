@@ -7,7 +7,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from liaison.analysis.minhash import _BIN_BITS, _P, _STEP, _VAL_MASK, EMPTY, NUM_PERM, _codes, _fmix64
+from liaison.analysis.minhash import _BIN_BITS, _P, _STEP, _VAL_MASK, EMPTY, NUM_PERM, _fmix64
+from liaison.analysis.normalize import code_points
 
 _CHUNK = 8192
 
@@ -18,7 +19,7 @@ def shingle_hashes(texts: Sequence[str], k: int = 3) -> tuple[np.ndarray, np.nda
     if n == 0:
         return np.zeros(0, np.int64), np.zeros(0, np.uint32)
     big = "\n".join(texts)
-    codes = _codes(big).astype(np.uint64)
+    codes = code_points(big).astype(np.uint64)
     m = len(codes) - k + 1
     tids: list[np.ndarray] = []
     hashes: list[np.ndarray] = []
@@ -46,7 +47,7 @@ def shingle_hashes(texts: Sequence[str], k: int = 3) -> tuple[np.ndarray, np.nda
 
 def hash_text(t: str) -> int:
     """A stable 32-bit hash of a (short) string, mixed like the shingle hashes."""
-    codes = _codes(t).astype(np.uint64)
+    codes = code_points(t).astype(np.uint64)
     g = np.uint64(len(t))
     with np.errstate(over="ignore"):
         for c in codes:

@@ -240,7 +240,7 @@ def _cluster_texts(texts: Sequence[str], draft_texts: Sequence[str], workers: in
             plain = list(first)
         # a half's texts are distinct among themselves
         if not glob:  # the first half: all new, in order (its own dict is already text → index)
-            glob = first if first is not None else dict(zip(plain, range(len(plain))))
+            glob = first
             norm_u, broken_u, pos_u = plain, brk, pos.tolist()
             exact.append(of)
             continue

@@ -23,7 +23,7 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-from liaison.analysis.normalize import canonical_many
+from liaison.analysis.normalize import canonical_many, code_points
 
 __all__ = ["DraftMask", "window_hashes"]
 
@@ -47,10 +47,6 @@ def window_hashes(codes: np.ndarray, n: int) -> np.ndarray:
     return h
 
 
-def _codes(s: str) -> np.ndarray:
-    return np.frombuffer(s.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-
-
 class DraftMask:
     """The set of ``min_len``-grams of a draft; ``mask`` removes them from opinion text."""
 
@@ -68,7 +64,7 @@ class DraftMask:
         hs: list[np.ndarray] = []
         ids: list[np.ndarray] = []
         for i, t in enumerate(canonical_many(texts) if texts else []):
-            h = np.unique(window_hashes(_codes(t), min_len))
+            h = np.unique(window_hashes(code_points(t), min_len))
             hs.append(h)
             ids.append(np.full(len(h), i, dtype=np.int32))
         if not hs:
@@ -139,7 +135,7 @@ class DraftMask:
         """``normalised_text`` without the spans it copies from the draft."""
         if not normalised_text or len(self.hashes) == 0:
             return normalised_text
-        codes = _codes(normalised_text)
+        codes = code_points(normalised_text)
         keep, _ = self.keep_mask(codes)
         return codes[keep].tobytes().decode("utf-32-le", "surrogatepass")
 
@@ -147,7 +143,7 @@ class DraftMask:
         """Indexes of the articles (in ``from_texts`` order) that the text quotes unambiguously."""
         if not normalised_text or len(self.hashes) == 0:
             return set()
-        hits = self._hits(_codes(normalised_text))
+        hits = self._hits(code_points(normalised_text))
         arts = self.articles[hits[hits >= 0]]
         return set(arts[arts >= 0].tolist())
 
@@ -169,7 +165,7 @@ class DraftMask:
 
     def _mask_chunk(self, normalised: Sequence[str]) -> tuple[list[str], list[frozenset[int]]]:
         big = "\n".join(normalised)
-        codes = _codes(big)
+        codes = code_points(big)
         keep, hits = self.keep_mask(codes)
         masked = codes[keep].tobytes().decode("utf-32-le", "surrogatepass").split("\n")
         quoted: list[frozenset[int]] = [frozenset()] * len(normalised)

@@ -33,6 +33,8 @@ from types import ModuleType
 
 import numpy as np
 
+from liaison.analysis.normalize import code_points
+
 __all__ = ["NUM_PERM", "EMPTY", "band_keys", "estimate_jaccard", "load_signature_kernel", "signatures"]
 
 NUM_PERM = 64
@@ -54,10 +56,6 @@ def _fmix64(h: np.ndarray) -> np.ndarray:
     return h
 
 
-def _codes(s: str) -> np.ndarray:
-    return np.frombuffer(s.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
-
-
 _CHUNK = 8192  # texts per step: the joined code points stay small enough to reuse memory
 
 
@@ -71,7 +69,7 @@ def signatures(texts: Sequence[str], k: int = 3) -> np.ndarray:
     kernel = _kernel()
     for start in range(0, n, _CHUNK):
         part = texts[start : start + _CHUNK]
-        codes = _codes("\n".join(part) + "\n")
+        codes = code_points("\n".join(part) + "\n")
         starts = np.zeros(len(part) + 1, dtype=np.int64)
         np.cumsum(np.fromiter(map(len, part), dtype=np.int64, count=len(part)) + 1, out=starts[1:])
         kernel.signatures_into(codes, starts, sig[start : start + len(part)], k)

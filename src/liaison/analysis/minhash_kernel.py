@@ -20,9 +20,7 @@ from liaison.analysis.minhash import _BIN_BITS, _P, _STEP, _VAL_MASK, EMPTY, NUM
 
 __all__ = ["signatures_into"]
 
-_NUM_PERM = NUM_PERM
 _BIN_SHIFT = 32 - _BIN_BITS
-_EMPTY = EMPTY
 _M1 = np.uint64(0xFF51AFD7ED558CCD)
 _M2 = np.uint64(0xC4CEB9FE1A85EC53)
 _S33 = np.uint64(33)
@@ -58,8 +56,8 @@ def signatures_into(codes: np.ndarray, starts: np.ndarray, out: np.ndarray, k: i
         a = starts[t]
         b = starts[t + 1] - 1
         row = out[t]
-        for j in range(_NUM_PERM):
-            row[j] = _EMPTY
+        for j in range(NUM_PERM):
+            row[j] = EMPTY
         length = b - a
         if length == 0:
             continue
@@ -77,18 +75,18 @@ def signatures_into(codes: np.ndarray, starts: np.ndarray, out: np.ndarray, k: i
         # densify: an empty bin borrows from the next non-empty bin to its right (circularly),
         # with an offset per step
         first = -1
-        for j in range(_NUM_PERM):
-            if row[j] != _EMPTY:
+        for j in range(NUM_PERM):
+            if row[j] != EMPTY:
                 first = j
                 break
         if first < 0:
             continue
-        nxt = first + _NUM_PERM  # the next non-empty column at or after j, scanning leftwards
-        for j in range(_NUM_PERM - 1, -1, -1):
-            if row[j] != _EMPTY:
+        nxt = first + NUM_PERM  # the next non-empty column at or after j, scanning leftwards
+        for j in range(NUM_PERM - 1, -1, -1):
+            if row[j] != EMPTY:
                 nxt = j
             else:
                 dist = nxt - j
-                src = nxt % _NUM_PERM
+                src = nxt % NUM_PERM
                 row[j] = np.uint32((np.int64(row[src]) + dist * np.int64(_STEP)) & _VAL_MASK)
     return None

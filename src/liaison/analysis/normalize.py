@@ -37,7 +37,15 @@ import numpy as np
 
 from liaison.analysis.trie import trie_pattern
 
-__all__ = ["canonical", "canonical_many", "exact_key", "key_of_normalized", "normalize", "normalize_many"]
+__all__ = [
+    "canonical",
+    "canonical_many",
+    "code_points",
+    "exact_key",
+    "key_of_normalized",
+    "normalize",
+    "normalize_many",
+]
 
 _SURNAMES = (
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
@@ -154,7 +162,9 @@ def _tables() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return mapping, slow, keep
 
 
-def _codes(s: str) -> np.ndarray:
+def code_points(s: str) -> np.ndarray:
+    """The code points of ``s``, one uint32 per ``str`` index (a read-only view of its UTF-32 form;
+    lone surrogates pass through): what the numpy and compiled steps of the analysis work on."""
     return np.frombuffer(s.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
 
 
@@ -168,7 +178,7 @@ def _fold(texts: list[str]) -> list[str]:
     big = "\x00".join(texts)
     if "\n" in big:
         big = big.replace("\n", " ")
-    codes = _codes(big)
+    codes = code_points(big)
     if len(codes) == 0:
         return [""] * len(texts)
     if int(codes.max()) < 0x10000:
@@ -233,7 +243,7 @@ def _drop(lines: list[str], breaks: bool = False) -> list[str]:
     big = "\n".join(lines)
     if not big:
         return list(lines)
-    codes = _codes(big)
+    codes = code_points(big)
     codes = codes[codes != 0x20]  # spaces first, so that "1. 5" keeps its decimal point
     if int(codes.max()) < 0x10000:
         bmp_codes = codes

@@ -29,6 +29,7 @@ from types import ModuleType
 
 import numpy as np
 
+from liaison.analysis.normalize import code_points
 from liaison.analysis.trie import trie_pattern
 
 __all__ = [
@@ -183,7 +184,7 @@ class Proposal:
             for st, en, kind in self.tokens():
                 flat += (st, en, kind[0] == "#", hash(kind))
             r = (
-                np.frombuffer(self.text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32),
+                code_points(self.text),
                 np.array(flat, dtype=np.int64).reshape(-1, 4),
             )
             object.__setattr__(self, "_arr", r)
