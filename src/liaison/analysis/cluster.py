@@ -681,8 +681,7 @@ class NearDuplicateIndex:
         """Run the per-text steps once on a made-up text: the first ``add`` after a restart paid
         36 ms, and the first to quote the draft 9 ms, for lazily built tables — the normalisation
         tables, the draft mask's bitmap, numpy's first ``ufunc.at``, and ``conflict()``'s compiled
-        part (loading it is ~0.4 s)."""
-        load_signature_kernel()
+        part (loading it is ~0.4 s; the signature kernel loads in ``_features`` below)."""
         load_conflict_kernel()
         sample = "建议第十二条牵引绳不超过1.5米，不应禁止，支持。"
         broken = normalize_many([sample], breaks=True)[0]
